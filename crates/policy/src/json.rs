@@ -1,0 +1,557 @@
+//! A small JSON reader that remembers where every value and key starts.
+//!
+//! Policy errors must point at the offending element (line and column), find
+//! duplicate keys, and stay bounded on hostile input; `serde_json::Value`
+//! keeps none of the positions and silently drops duplicates, so the policy
+//! parser reads documents through this module instead. It accepts exactly
+//! RFC 8259 JSON: no comments, no trailing commas.
+
+use std::fmt;
+
+/// Deepest nesting accepted. A policy needs about eight levels
+/// (document, statement list, statement, condition, operator, key, values);
+/// the rest is headroom, and the bound keeps recursion off the stack limit.
+pub const MAX_DEPTH: usize = 32;
+
+/// Where something starts in the source text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    /// Byte offset from the start of the text.
+    pub offset: usize,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, counted in characters.
+    pub column: u32,
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}", self.line, self.column)
+    }
+}
+
+/// A JSON value with the position of its first character.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Json {
+    pub value: JsonValue,
+    pub pos: Position,
+}
+
+/// An object member: its key (with the key's own position) and its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub key: String,
+    pub key_pos: Position,
+    pub value: Json,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonValue {
+    Null,
+    Bool(bool),
+    /// The number exactly as written, so nothing is lost by a float round trip.
+    Number(String),
+    String(String),
+    Array(Vec<Json>),
+    /// Members in document order, duplicates included.
+    Object(Vec<Member>),
+}
+
+impl JsonValue {
+    /// The name a person would use for this kind of value.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            JsonValue::Null => "null",
+            JsonValue::Bool(_) => "a boolean",
+            JsonValue::Number(_) => "a number",
+            JsonValue::String(_) => "a string",
+            JsonValue::Array(_) => "an array",
+            JsonValue::Object(_) => "an object",
+        }
+    }
+}
+
+/// Why the text is not JSON, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonError {
+    pub message: String,
+    pub pos: Position,
+    /// A guess at the slip behind the error, when the shape is a common one.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at {}", self.message, self.pos)
+    }
+}
+
+impl std::error::Error for JsonError {}
+
+/// Reads bytes that should be UTF-8 JSON.
+pub fn parse_bytes(bytes: &[u8]) -> Result<Json, JsonError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(text),
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            // `valid` is valid UTF-8 by construction.
+            let prefix = std::str::from_utf8(valid).unwrap_or_default();
+            Err(JsonError {
+                message: "the document is not valid UTF-8".into(),
+                pos: position_after(prefix),
+                hint: None,
+            })
+        }
+    }
+}
+
+/// Reads one JSON value that fills the whole text (surrounding whitespace allowed).
+pub fn parse(text: &str) -> Result<Json, JsonError> {
+    let mut reader = Reader {
+        text,
+        bytes: text.as_bytes(),
+        at: 0,
+        line: 1,
+        line_start: 0,
+    };
+    reader.skip_whitespace();
+    let value = reader.value(0)?;
+    reader.skip_whitespace();
+    if reader.at < reader.bytes.len() {
+        return Err(reader.error_here("unexpected text after the end of the JSON document"));
+    }
+    Ok(value)
+}
+
+/// The position just past `prefix`, as if it were the start of a longer text.
+fn position_after(prefix: &str) -> Position {
+    let line = 1 + prefix.bytes().filter(|b| *b == b'\n').count();
+    let line_start = prefix.rfind('\n').map_or(0, |i| i + 1);
+    Position {
+        offset: prefix.len(),
+        line: line as u32,
+        column: 1 + prefix[line_start..].chars().count() as u32,
+    }
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    at: usize,
+    line: u32,
+    line_start: usize,
+}
+
+impl Reader<'_> {
+    fn pos(&self) -> Position {
+        // Columns count characters, so a non-ASCII line costs a scan; ASCII is the rule.
+        let line_text = self.text.get(self.line_start..self.at).unwrap_or("");
+        let column = if line_text.is_ascii() {
+            line_text.len()
+        } else {
+            line_text.chars().count()
+        };
+        Position {
+            offset: self.at,
+            line: self.line,
+            column: column as u32 + 1,
+        }
+    }
+
+    fn error_at(&self, pos: Position, message: impl Into<String>) -> JsonError {
+        JsonError {
+            message: message.into(),
+            pos,
+            hint: None,
+        }
+    }
+
+    fn error_here(&self, message: impl Into<String>) -> JsonError {
+        self.error_at(self.pos(), message)
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b) = self.peek() {
+            match b {
+                b' ' | b'\t' | b'\r' => self.at += 1,
+                b'\n' => {
+                    self.at += 1;
+                    self.line += 1;
+                    self.line_start = self.at;
+                }
+                _ => break,
+            }
+        }
+    }
+
+    fn describe_here(&self) -> String {
+        match self.text.get(self.at..).and_then(|rest| rest.chars().next()) {
+            None => "the end of the document".into(),
+            Some(c) if c.is_control() => format!("the control character U+{:04X}", c as u32),
+            Some(c) => format!("`{c}`"),
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Json, JsonError> {
+        if depth >= MAX_DEPTH {
+            return Err(self.error_here(format!(
+                "the document nests deeper than {MAX_DEPTH} levels"
+            )));
+        }
+        let pos = self.pos();
+        let value = match self.peek() {
+            Some(b'{') => self.object(depth)?,
+            Some(b'[') => self.array(depth)?,
+            Some(b'"') => JsonValue::String(self.string()?),
+            Some(b't') => self.keyword("true", JsonValue::Bool(true))?,
+            Some(b'f') => self.keyword("false", JsonValue::Bool(false))?,
+            Some(b'n') => self.keyword("null", JsonValue::Null)?,
+            Some(b'-' | b'0'..=b'9') => JsonValue::Number(self.number()?),
+            Some(b'\'') => {
+                let mut e = self.error_here("expected a JSON value, found `'`");
+                e.hint = Some("JSON strings use double quotes (\"), not single quotes".into());
+                return Err(e);
+            }
+            _ => {
+                return Err(
+                    self.error_here(format!("expected a JSON value, found {}", self.describe_here()))
+                );
+            }
+        };
+        Ok(Json { value, pos })
+    }
+
+    fn keyword(&mut self, word: &str, value: JsonValue) -> Result<JsonValue, JsonError> {
+        if self.bytes[self.at..].starts_with(word.as_bytes()) {
+            self.at += word.len();
+            Ok(value)
+        } else {
+            Err(self.error_here(format!("expected a JSON value, found {}", self.describe_here())))
+        }
+    }
+
+    fn number(&mut self) -> Result<String, JsonError> {
+        let start = self.at;
+        let start_pos = self.pos();
+        let bad = |r: &Self| r.error_at(start_pos, "invalid number");
+        if self.peek() == Some(b'-') {
+            self.at += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.at += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(bad(self)),
+        }
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(bad(self));
+            }
+            self.digits();
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.at += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.at += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(bad(self));
+            }
+            self.digits();
+        }
+        Ok(self.text[start..self.at].to_string())
+    }
+
+    fn digits(&mut self) {
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.at += 1;
+        }
+    }
+
+    fn string(&mut self) -> Result<String, JsonError> {
+        let open = self.pos();
+        self.at += 1; // the opening quote
+        let mut out = String::new();
+        loop {
+            // Copy the longest run that needs no attention in one go.
+            let run_start = self.at;
+            while let Some(b) = self.peek() {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.at += 1;
+            }
+            out.push_str(&self.text[run_start..self.at]);
+            match self.peek() {
+                None => {
+                    return Err(self.error_at(open, "a string is not closed before the end of the document"));
+                }
+                Some(b'"') => {
+                    self.at += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.at += 1;
+                    self.escape(&mut out)?;
+                }
+                Some(_) => {
+                    let mut e = self.error_here(format!(
+                        "{} is not allowed inside a string",
+                        self.describe_here()
+                    ));
+                    if self.peek() == Some(b'\n') {
+                        e.hint = Some("a string must end on the line it starts; write \\n for a line break".into());
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn escape(&mut self, out: &mut String) -> Result<(), JsonError> {
+        let c = match self.peek() {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                self.at += 1;
+                let first = self.hex4()?;
+                let c = if (0xD800..0xDC00).contains(&first) {
+                    // A high surrogate must be followed by an escaped low one.
+                    if !self.bytes[self.at..].starts_with(b"\\u") {
+                        return Err(self.error_here("an unpaired UTF-16 surrogate in a \\u escape"));
+                    }
+                    self.at += 2;
+                    let second = self.hex4()?;
+                    if !(0xDC00..0xE000).contains(&second) {
+                        return Err(self.error_here("an unpaired UTF-16 surrogate in a \\u escape"));
+                    }
+                    char::from_u32(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))
+                } else {
+                    char::from_u32(first)
+                };
+                match c {
+                    Some(c) => {
+                        out.push(c);
+                        return Ok(());
+                    }
+                    None => return Err(self.error_here("an unpaired UTF-16 surrogate in a \\u escape")),
+                }
+            }
+            _ => {
+                return Err(self.error_here(format!(
+                    "invalid escape `\\{}` in a string",
+                    self.describe_here().trim_matches('`')
+                )));
+            }
+        };
+        self.at += 1;
+        out.push(c);
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let digits = self.text.get(self.at..self.at + 4).unwrap_or("");
+        match u32::from_str_radix(digits, 16) {
+            Ok(v) if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                self.at += 4;
+                Ok(v)
+            }
+            _ => Err(self.error_here("a \\u escape needs four hexadecimal digits")),
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<JsonValue, JsonError> {
+        self.at += 1;
+        let mut items = Vec::new();
+        self.skip_whitespace();
+        if self.peek() == Some(b']') {
+            self.at += 1;
+            return Ok(JsonValue::Array(items));
+        }
+        loop {
+            self.skip_whitespace();
+            items.push(self.value(depth + 1)?);
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => {
+                    self.at += 1;
+                    self.skip_whitespace();
+                    if self.peek() == Some(b']') {
+                        let mut e = self.error_here("expected a value after `,`, found `]`");
+                        e.hint = Some("JSON does not allow a comma after the last element".into());
+                        return Err(e);
+                    }
+                }
+                Some(b']') => {
+                    self.at += 1;
+                    return Ok(JsonValue::Array(items));
+                }
+                Some(b':') => {
+                    let mut e = self.error_here("expected `,` or `]` in an array, found `:`");
+                    e.hint = Some(
+                        "a key and value (`\"Key\": value`) belong in an object `{...}`, not in an array `[...]`".into(),
+                    );
+                    return Err(e);
+                }
+                _ => {
+                    return Err(self.error_here(format!(
+                        "expected `,` or `]` in an array, found {}",
+                        self.describe_here()
+                    )));
+                }
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<JsonValue, JsonError> {
+        self.at += 1;
+        let mut members: Vec<Member> = Vec::new();
+        self.skip_whitespace();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            return Ok(JsonValue::Object(members));
+        }
+        loop {
+            self.skip_whitespace();
+            let key_pos = self.pos();
+            match self.peek() {
+                Some(b'"') => {}
+                Some(b'{' | b'[') => {
+                    let mut e = self.error_here(format!(
+                        "expected a key in double quotes, found {}",
+                        self.describe_here()
+                    ));
+                    e.hint = Some(
+                        "a list of values needs square brackets: write `[ {...}, {...} ]` where `{ {...} }` was written".into(),
+                    );
+                    return Err(e);
+                }
+                Some(b'}') => {
+                    let mut e = self.error_here("expected a key after `,`, found `}`");
+                    e.hint = Some("JSON does not allow a comma after the last member".into());
+                    return Err(e);
+                }
+                _ => {
+                    return Err(self.error_here(format!(
+                        "expected a key in double quotes, found {}",
+                        self.describe_here()
+                    )));
+                }
+            }
+            let key = self.string()?;
+            self.skip_whitespace();
+            if self.peek() != Some(b':') {
+                return Err(self.error_here(format!(
+                    "expected `:` after the key \"{key}\", found {}",
+                    self.describe_here()
+                )));
+            }
+            self.at += 1;
+            self.skip_whitespace();
+            let value = self.value(depth + 1)?;
+            members.push(Member {
+                key,
+                key_pos,
+                value,
+            });
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b'}') => {
+                    self.at += 1;
+                    return Ok(JsonValue::Object(members));
+                }
+                Some(b'"') => {
+                    let mut e = self.error_here("expected `,` or `}` in an object, found `\"`");
+                    e.hint = Some("a comma is missing between two members".into());
+                    return Err(e);
+                }
+                _ => {
+                    return Err(self.error_here(format!(
+                        "expected `,` or `}}` in an object, found {}",
+                        self.describe_here()
+                    )));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_values_with_positions() {
+        let doc = parse("{\n  \"a\": [1, \"x\", true, null],\n  \"b\": {}\n}").unwrap();
+        let JsonValue::Object(members) = &doc.value else {
+            panic!("object expected")
+        };
+        assert_eq!(members[0].key, "a");
+        assert_eq!((members[0].key_pos.line, members[0].key_pos.column), (2, 3));
+        assert_eq!((members[1].value.pos.line, members[1].value.pos.column), (3, 8));
+        let JsonValue::Array(items) = &members[0].value.value else {
+            panic!("array expected")
+        };
+        assert_eq!(items[1].value, JsonValue::String("x".into()));
+        assert_eq!(items[0].value, JsonValue::Number("1".into()));
+    }
+
+    #[test]
+    fn keeps_duplicate_keys_in_order() {
+        let doc = parse(r#"{"k": 1, "k": 2}"#).unwrap();
+        let JsonValue::Object(members) = doc.value else {
+            panic!()
+        };
+        assert_eq!(members.len(), 2);
+    }
+
+    #[test]
+    fn decodes_escapes_and_surrogates() {
+        let doc = parse(r#""a\"\\\/\n\u00e9\ud83d\ude00""#).unwrap();
+        assert_eq!(doc.value, JsonValue::String("a\"\\/\né😀".into()));
+        assert!(parse(r#""\ud83d""#).is_err());
+        assert!(parse(r#""\x""#).is_err());
+    }
+
+    #[test]
+    fn the_seed_trust_policy_slip_gets_a_hint() {
+        let text = "{\n\t\"Statement\": {\n\t\t{\n\t\t\t\"Effect\": \"Allow\"\n\t\t}\n\t}\n}";
+        let e = parse(text).unwrap_err();
+        assert_eq!((e.pos.line, e.pos.column), (3, 3));
+        assert!(e.hint.unwrap().contains("square brackets"));
+    }
+
+    #[test]
+    fn rejects_what_json_rejects() {
+        for bad in [
+            "", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "tru", "'a'", "{a:1}", "[1 2]",
+            "\"a\nb\"", "1 2", "{\"a\" 1}",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn bounds_nesting() {
+        let deep = "[".repeat(MAX_DEPTH + 1);
+        let e = parse(&deep).unwrap_err();
+        assert!(e.message.contains("nests deeper"));
+    }
+
+    #[test]
+    fn reports_invalid_utf8_position() {
+        let e = parse_bytes(b"{\n \"a\": \"\xff\"}").unwrap_err();
+        assert_eq!((e.pos.line, e.pos.column), (2, 8));
+    }
+}

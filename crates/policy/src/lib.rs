@@ -1,0 +1,23 @@
+//! `rolechain-policy`: the AWS IAM policy language — parse, lint, authorize and
+//! explain — deciding as AWS decides.
+//!
+//! The crate is pure: no I/O, no clock, no randomness, no threads. Time and
+//! every other fact about a request arrive in the request's context, so the
+//! same inputs always give the same decision, natively and in WebAssembly.
+//!
+//! * [`parse`] reads text into the lossless [`model`]; [`kind`] holds the rules
+//!   of each kind of policy; [`Policy::parse`] does both and compiles the result.
+//! * [`authorize`] decides a [`Request`] against a [`PolicySet`] and says why.
+//! * [`lint`] reports every finding in a document.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod finding;
+pub mod json;
+pub mod kind;
+pub mod model;
+pub mod operator;
+pub mod parse;
+mod text;
+
+pub use finding::{Finding, Severity};
+pub use kind::{PolicyKind, PolicyType};
