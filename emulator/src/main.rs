@@ -1,1 +1,18 @@
-fn main() {}
+//! The `rolechain` command.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match cli::run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("rolechain: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
