@@ -139,7 +139,9 @@ impl PolicyKind {
 
     fn principal_rule(self) -> PrincipalRule {
         match self {
-            PolicyKind::Trust | PolicyKind::Resource | PolicyKind::DynamodbTable => PrincipalRule::Required,
+            PolicyKind::Trust | PolicyKind::Resource | PolicyKind::DynamodbTable => {
+                PrincipalRule::Required
+            }
             PolicyKind::Rcp => PrincipalRule::RequiredWildcard,
             _ => PrincipalRule::Forbidden,
         }
@@ -168,7 +170,10 @@ impl PolicyKind {
         let has_principal = statements.iter().any(|s| s.principal.is_some());
         let assume_only = statements.iter().all(|s| {
             s.action.as_ref().is_some_and(|a| {
-                !a.negated && a.values.iter().all(|v| v.value.to_ascii_lowercase().starts_with("sts:"))
+                !a.negated
+                    && a.values
+                        .iter()
+                        .all(|v| v.value.to_ascii_lowercase().starts_with("sts:"))
             })
         });
         let has_resource = statements.iter().any(|s| s.resource.is_some());
@@ -197,7 +202,8 @@ pub mod messages {
     pub const EFFECT_REQUIRED: &str = "Missing required field Effect";
     pub const SID_CHARACTERS: &str = "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*";
     pub const SID_UNIQUE: &str = "Statement IDs (SID) in a single policy must be unique.";
-    pub const VENDOR_PREFIX: &str = "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.";
+    pub const VENDOR_PREFIX: &str =
+        "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.";
 }
 
 /// Everything the kind forbids or requires that the document gets wrong.
@@ -217,8 +223,9 @@ pub fn check(kind: PolicyKind, text: &str, doc: &PolicyDocument) -> Vec<Finding>
             }
             if !sid.value.is_empty() && sids.contains(&sid.value.as_str()) {
                 out.push(
-                    Finding::error("DUPLICATE_SID", messages::SID_UNIQUE, sid.pos)
-                        .with_fix(format!("rename one of the statements called `{}`", sid.value)),
+                    Finding::error("DUPLICATE_SID", messages::SID_UNIQUE, sid.pos).with_fix(
+                        format!("rename one of the statements called `{}`", sid.value),
+                    ),
                 );
             }
             sids.push(&sid.value);
@@ -229,7 +236,10 @@ pub fn check(kind: PolicyKind, text: &str, doc: &PolicyDocument) -> Vec<Finding>
 
 fn check_statement(kind: PolicyKind, st: &Statement, out: &mut Vec<Finding>) {
     if st.effect.is_none() && !out_has_effect_error(st) {
-        out.push(Finding::error("MISSING_EFFECT", messages::EFFECT_REQUIRED, st.pos).with_fix("add \"Effect\": \"Allow\" or \"Effect\": \"Deny\""));
+        out.push(
+            Finding::error("MISSING_EFFECT", messages::EFFECT_REQUIRED, st.pos)
+                .with_fix("add \"Effect\": \"Allow\" or \"Effect\": \"Deny\""),
+        );
     }
     if st.action.is_none() {
         out.push(
@@ -299,8 +309,15 @@ fn check_statement(kind: PolicyKind, st: &Statement, out: &mut Vec<Finding>) {
             for entry in &block.entries {
                 if !entry.key.value.contains(':') {
                     out.push(
-                        Finding::error("INVALID_CONDITION_KEY", messages::VENDOR_PREFIX, entry.key.pos)
-                            .with_fix(format!("condition keys carry a prefix, e.g. aws:{} or sts:{}", entry.key.value, entry.key.value)),
+                        Finding::error(
+                            "INVALID_CONDITION_KEY",
+                            messages::VENDOR_PREFIX,
+                            entry.key.pos,
+                        )
+                        .with_fix(format!(
+                            "condition keys carry a prefix, e.g. aws:{} or sts:{}",
+                            entry.key.value, entry.key.value
+                        )),
                     );
                 }
             }
@@ -318,7 +335,9 @@ pub fn valid_action_shape(action: &str) -> bool {
     match action.split_once(':') {
         Some((service, name)) => {
             !service.is_empty()
-                && service.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*' || c == '?')
+                && service
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*' || c == '?')
                 && !name.is_empty()
                 && !name.contains(':')
         }
@@ -359,7 +378,9 @@ fn check_characters(text: &str, out: &mut Vec<Finding>) {
 
 fn check_size(kind: PolicyKind, text: &str, pos: Position, out: &mut Vec<Finding>) {
     let (size, limit) = match kind.size_rule() {
-        SizeRule::NonWhitespaceChars(limit) => (text.chars().filter(|c| !c.is_whitespace()).count(), limit),
+        SizeRule::NonWhitespaceChars(limit) => {
+            (text.chars().filter(|c| !c.is_whitespace()).count(), limit)
+        }
         SizeRule::Bytes(limit) => (text.len(), limit),
         SizeRule::Unlimited => return,
     };
@@ -382,19 +403,32 @@ mod tests {
 
     fn codes(kind: PolicyKind, text: &str) -> Vec<&'static str> {
         let doc = parse_document(text).document.unwrap();
-        check(kind, text, &doc).into_iter().map(|f| f.code).collect()
+        check(kind, text, &doc)
+            .into_iter()
+            .map(|f| f.code)
+            .collect()
     }
 
     #[test]
     fn identity_rules() {
         let text = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3"}]}"#;
-        assert_eq!(codes(PolicyKind::Identity, text), ["UNSUPPORTED_PRINCIPAL", "MISSING_RESOURCE", "INVALID_ACTION"]);
+        assert_eq!(
+            codes(PolicyKind::Identity, text),
+            [
+                "UNSUPPORTED_PRINCIPAL",
+                "MISSING_RESOURCE",
+                "INVALID_ACTION"
+            ]
+        );
     }
 
     #[test]
     fn trust_rules() {
         let text = r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#;
-        assert_eq!(codes(PolicyKind::Trust, text), ["MISSING_PRINCIPAL", "UNSUPPORTED_RESOURCE"]);
+        assert_eq!(
+            codes(PolicyKind::Trust, text),
+            ["MISSING_PRINCIPAL", "UNSUPPORTED_RESOURCE"]
+        );
         let ok = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}]}"#;
         assert!(codes(PolicyKind::Trust, ok).is_empty());
     }
@@ -402,15 +436,36 @@ mod tests {
     #[test]
     fn sids_and_sizes() {
         let text = r#"{"Statement":[{"Sid":"a-b","Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"a-b","Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
-        assert_eq!(codes(PolicyKind::Identity, text), ["UNSUPPORTED_SID", "UNSUPPORTED_SID", "DUPLICATE_SID"]);
-        assert_eq!(codes(PolicyKind::DynamodbTable, text), ["MISSING_PRINCIPAL", "MISSING_PRINCIPAL", "DUPLICATE_SID"]);
-        let big = format!(r#"{{"Statement":[{{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::{}"}}]}}"#, "a".repeat(2100));
-        assert_eq!(codes(PolicyKind::Trust, &big), ["POLICY_SIZE_EXCEEDED", "MISSING_PRINCIPAL", "UNSUPPORTED_RESOURCE"]);
+        assert_eq!(
+            codes(PolicyKind::Identity, text),
+            ["UNSUPPORTED_SID", "UNSUPPORTED_SID", "DUPLICATE_SID"]
+        );
+        assert_eq!(
+            codes(PolicyKind::DynamodbTable, text),
+            ["MISSING_PRINCIPAL", "MISSING_PRINCIPAL", "DUPLICATE_SID"]
+        );
+        let big = format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::{}"}}]}}"#,
+            "a".repeat(2100)
+        );
+        assert_eq!(
+            codes(PolicyKind::Trust, &big),
+            [
+                "POLICY_SIZE_EXCEEDED",
+                "MISSING_PRINCIPAL",
+                "UNSUPPORTED_RESOURCE"
+            ]
+        );
     }
 
     #[test]
     fn infers_kinds() {
-        let trust = parse_document(r#"{"Statement":[{"Effect":"Allow","Principal":{"Federated":"x"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#);
-        assert_eq!(PolicyKind::infer(&trust.document.unwrap()), PolicyKind::Trust);
+        let trust = parse_document(
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Federated":"x"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#,
+        );
+        assert_eq!(
+            PolicyKind::infer(&trust.document.unwrap()),
+            PolicyKind::Trust
+        );
     }
 }

@@ -9,7 +9,10 @@
 //!   of each kind of policy; [`Policy::parse`] does both and compiles the result.
 //! * [`authorize`] decides a [`Request`] against a [`PolicySet`] and says why.
 //! * [`lint`] reports every finding in a document.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod finding;
 pub mod json;
@@ -21,3 +24,16 @@ mod text;
 
 pub use finding::{Finding, Severity};
 pub use kind::{PolicyKind, PolicyType};
+
+pub mod authorize;
+mod compile;
+pub mod policy;
+pub mod request;
+mod template;
+pub mod values;
+pub mod wildcard;
+
+pub use authorize::{Decision, EvalDecision, MatchedStatement, PolicySet, authorize};
+pub use model::Effect;
+pub use policy::{Policy, PolicyError};
+pub use request::{Context, ContextValue, Principal, Request};
