@@ -47,7 +47,12 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(severity: Severity, code: &'static str, message: impl Into<String>, position: Position) -> Self {
+    pub fn new(
+        severity: Severity,
+        code: &'static str,
+        message: impl Into<String>,
+        position: Position,
+    ) -> Self {
         Finding {
             severity,
             code,

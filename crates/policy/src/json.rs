@@ -189,7 +189,11 @@ impl Reader<'_> {
     }
 
     fn describe_here(&self) -> String {
-        match self.text.get(self.at..).and_then(|rest| rest.chars().next()) {
+        match self
+            .text
+            .get(self.at..)
+            .and_then(|rest| rest.chars().next())
+        {
             None => "the end of the document".into(),
             Some(c) if c.is_control() => format!("the control character U+{:04X}", c as u32),
             Some(c) => format!("`{c}`"),
@@ -198,9 +202,9 @@ impl Reader<'_> {
 
     fn value(&mut self, depth: usize) -> Result<Json, JsonError> {
         if depth >= MAX_DEPTH {
-            return Err(self.error_here(format!(
-                "the document nests deeper than {MAX_DEPTH} levels"
-            )));
+            return Err(
+                self.error_here(format!("the document nests deeper than {MAX_DEPTH} levels"))
+            );
         }
         let pos = self.pos();
         let value = match self.peek() {
@@ -217,9 +221,10 @@ impl Reader<'_> {
                 return Err(e);
             }
             _ => {
-                return Err(
-                    self.error_here(format!("expected a JSON value, found {}", self.describe_here()))
-                );
+                return Err(self.error_here(format!(
+                    "expected a JSON value, found {}",
+                    self.describe_here()
+                )));
             }
         };
         Ok(Json { value, pos })
@@ -230,7 +235,10 @@ impl Reader<'_> {
             self.at += word.len();
             Ok(value)
         } else {
-            Err(self.error_here(format!("expected a JSON value, found {}", self.describe_here())))
+            Err(self.error_here(format!(
+                "expected a JSON value, found {}",
+                self.describe_here()
+            )))
         }
     }
 
@@ -288,7 +296,10 @@ impl Reader<'_> {
             out.push_str(&self.text[run_start..self.at]);
             match self.peek() {
                 None => {
-                    return Err(self.error_at(open, "a string is not closed before the end of the document"));
+                    return Err(self.error_at(
+                        open,
+                        "a string is not closed before the end of the document",
+                    ));
                 }
                 Some(b'"') => {
                     self.at += 1;
@@ -304,7 +315,10 @@ impl Reader<'_> {
                         self.describe_here()
                     ));
                     if self.peek() == Some(b'\n') {
-                        e.hint = Some("a string must end on the line it starts; write \\n for a line break".into());
+                        e.hint = Some(
+                            "a string must end on the line it starts; write \\n for a line break"
+                                .into(),
+                        );
                     }
                     return Err(e);
                 }
@@ -344,7 +358,9 @@ impl Reader<'_> {
                         out.push(c);
                         return Ok(());
                     }
-                    None => return Err(self.error_here("an unpaired UTF-16 surrogate in a \\u escape")),
+                    None => {
+                        return Err(self.error_here("an unpaired UTF-16 surrogate in a \\u escape"));
+                    }
                 }
             }
             _ => {
@@ -499,7 +515,10 @@ mod tests {
         };
         assert_eq!(members[0].key, "a");
         assert_eq!((members[0].key_pos.line, members[0].key_pos.column), (2, 3));
-        assert_eq!((members[1].value.pos.line, members[1].value.pos.column), (3, 8));
+        assert_eq!(
+            (members[1].value.pos.line, members[1].value.pos.column),
+            (3, 8)
+        );
         let JsonValue::Array(items) = &members[0].value.value else {
             panic!("array expected")
         };
@@ -535,8 +554,20 @@ mod tests {
     #[test]
     fn rejects_what_json_rejects() {
         for bad in [
-            "", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "tru", "'a'", "{a:1}", "[1 2]",
-            "\"a\nb\"", "1 2", "{\"a\" 1}",
+            "",
+            "{",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            "-",
+            "tru",
+            "'a'",
+            "{a:1}",
+            "[1 2]",
+            "\"a\nb\"",
+            "1 2",
+            "{\"a\" 1}",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should be rejected");
         }

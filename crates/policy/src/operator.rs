@@ -81,7 +81,9 @@ const ALL: [(BaseOperator, &str); 27] = [
 
 impl BaseOperator {
     pub fn name(self) -> &'static str {
-        ALL.iter().find(|(op, _)| *op == self).map_or("", |(_, n)| n)
+        ALL.iter()
+            .find(|(op, _)| *op == self)
+            .map_or("", |(_, n)| n)
     }
 
     /// Every operator name, for suggestions.
@@ -195,7 +197,9 @@ impl Operator {
         };
         match BaseOperator::from_name(name) {
             // Null takes no IfExists: "Null with if exists" is an error in AWS.
-            Some(B::Null) if if_exists || qualifier.is_some() => Err(UnknownOperator { suggestion: Some("Null") }),
+            Some(B::Null) if if_exists || qualifier.is_some() => Err(UnknownOperator {
+                suggestion: Some("Null"),
+            }),
             Some(base) => Ok(Operator {
                 base,
                 qualifier,
@@ -246,9 +250,20 @@ mod tests {
 
     #[test]
     fn rejects_unknown_and_suggests() {
-        assert_eq!(Operator::parse("StringEqual").unwrap_err().suggestion, Some("StringEquals"));
-        assert_eq!(Operator::parse("stringequals").unwrap_err().suggestion, Some("StringEquals"));
+        assert_eq!(
+            Operator::parse("StringEqual").unwrap_err().suggestion,
+            Some("StringEquals")
+        );
+        assert_eq!(
+            Operator::parse("stringequals").unwrap_err().suggestion,
+            Some("StringEquals")
+        );
         assert!(Operator::parse("NullIfExists").is_err());
-        assert!(Operator::parse("Frobnicate").unwrap_err().suggestion.is_none());
+        assert!(
+            Operator::parse("Frobnicate")
+                .unwrap_err()
+                .suggestion
+                .is_none()
+        );
     }
 }

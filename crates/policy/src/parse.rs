@@ -44,10 +44,16 @@ pub fn parse_document_bytes(bytes: &[u8]) -> Parsed {
 fn json_error(e: json::JsonError) -> Parsed {
     let mut finding = Finding::error(
         "JSON_SYNTAX_ERROR",
-        format!("{SYNTAX_ERRORS} The document is not valid JSON: {}", e.message),
+        format!(
+            "{SYNTAX_ERRORS} The document is not valid JSON: {}",
+            e.message
+        ),
         e.pos,
     );
-    finding.fix = Some(e.hint.unwrap_or_else(|| "fix the JSON syntax at this position".into()));
+    finding.fix = Some(
+        e.hint
+            .unwrap_or_else(|| "fix the JSON syntax at this position".into()),
+    );
     Parsed {
         document: None,
         findings: vec![finding],
@@ -55,7 +61,9 @@ fn json_error(e: json::JsonError) -> Parsed {
 }
 
 fn read_root(root: &Json) -> Parsed {
-    let mut reader = Reader { findings: Vec::new() };
+    let mut reader = Reader {
+        findings: Vec::new(),
+    };
     let document = reader.document(root);
     Parsed {
         document,
@@ -82,8 +90,15 @@ const STATEMENT_ELEMENTS: [&str; 10] = [
 ];
 
 impl Reader {
-    fn error(&mut self, code: &'static str, message: impl Into<String>, pos: Position, fix: impl Into<String>) {
-        self.findings.push(Finding::error(code, message, pos).with_fix(fix));
+    fn error(
+        &mut self,
+        code: &'static str,
+        message: impl Into<String>,
+        pos: Position,
+        fix: impl Into<String>,
+    ) {
+        self.findings
+            .push(Finding::error(code, message, pos).with_fix(fix));
     }
 
     fn wrong_type(&mut self, element: &str, expected: &str, found: &Json) {
@@ -126,7 +141,10 @@ impl Reader {
         let JsonValue::Object(members) = &root.value else {
             self.error(
                 "INVALID_DOCUMENT",
-                format!("{SYNTAX_ERRORS} A policy document must be a JSON object, not {}", root.value.kind_name()),
+                format!(
+                    "{SYNTAX_ERRORS} A policy document must be a JSON object, not {}",
+                    root.value.kind_name()
+                ),
                 root.pos,
                 "write the policy as { \"Version\": \"2012-10-17\", \"Statement\": [ ... ] }",
             );
@@ -206,10 +224,16 @@ impl Reader {
 
     fn statements(&mut self, value: &Json) -> OneOrMany<Statement> {
         match &value.value {
-            JsonValue::Object(_) => OneOrMany::One(self.statement(value).unwrap_or_else(|| empty_statement(value.pos))),
-            JsonValue::Array(items) => {
-                OneOrMany::Many(items.iter().filter_map(|item| self.statement(item)).collect())
-            }
+            JsonValue::Object(_) => OneOrMany::One(
+                self.statement(value)
+                    .unwrap_or_else(|| empty_statement(value.pos)),
+            ),
+            JsonValue::Array(items) => OneOrMany::Many(
+                items
+                    .iter()
+                    .filter_map(|item| self.statement(item))
+                    .collect(),
+            ),
             _ => {
                 self.wrong_type("Statement", "an object or an array of objects", value);
                 OneOrMany::Many(Vec::new())
@@ -255,17 +279,21 @@ impl Reader {
                 StatementElement::Effect => st.effect = self.effect(&member.value),
                 StatementElement::Principal => st.principal = self.principal(negated, member),
                 StatementElement::Action => {
-                    st.action = self.string_list(&member.key, &member.value).map(|values| ActionElement {
-                        negated,
-                        values,
-                        pos: member.key_pos,
-                    });
+                    st.action =
+                        self.string_list(&member.key, &member.value)
+                            .map(|values| ActionElement {
+                                negated,
+                                values,
+                                pos: member.key_pos,
+                            });
                 }
                 StatementElement::Resource => {
-                    st.resource = self.string_list(&member.key, &member.value).map(|values| ResourceElement {
-                        negated,
-                        values,
-                        pos: member.key_pos,
+                    st.resource = self.string_list(&member.key, &member.value).map(|values| {
+                        ResourceElement {
+                            negated,
+                            values,
+                            pos: member.key_pos,
+                        }
                     });
                 }
                 StatementElement::Condition => st.condition = self.condition(&member.value),
@@ -287,7 +315,9 @@ impl Reader {
                 };
                 self.error(
                     "INVALID_EFFECT",
-                    format!("{LEGACY_PARSING}: the effect {other} is not valid. Use Allow or Deny."),
+                    format!(
+                        "{LEGACY_PARSING}: the effect {other} is not valid. Use Allow or Deny."
+                    ),
                     text.pos,
                     fix,
                 );
@@ -334,10 +364,17 @@ impl Reader {
                 let mut map: Vec<(Located<PrincipalType>, OneOrMany<Located<String>>)> = Vec::new();
                 for entry in entries {
                     let Some(kind) = PrincipalType::parse(&entry.key) else {
-                        let suggestion = closest(&entry.key, ["AWS", "Federated", "Service", "CanonicalUser"], 3);
+                        let suggestion = closest(
+                            &entry.key,
+                            ["AWS", "Federated", "Service", "CanonicalUser"],
+                            3,
+                        );
                         self.error(
                             "INVALID_PRINCIPAL",
-                            format!("Invalid principal in policy: \"{}\" is not a principal type", entry.key),
+                            format!(
+                                "Invalid principal in policy: \"{}\" is not a principal type",
+                                entry.key
+                            ),
                             entry.key_pos,
                             match suggestion {
                                 Some(s) => format!("did you mean \"{s}\"?"),
@@ -357,7 +394,11 @@ impl Reader {
                 PrincipalValue::Map(map)
             }
             _ => {
-                self.wrong_type(&member.key, "\"*\" or an object such as {\"AWS\": \"...\"}", value);
+                self.wrong_type(
+                    &member.key,
+                    "\"*\" or an object such as {\"AWS\": \"...\"}",
+                    value,
+                );
                 return None;
             }
         };
@@ -370,7 +411,11 @@ impl Reader {
 
     fn condition(&mut self, value: &Json) -> Option<Located<Vec<ConditionBlock>>> {
         let JsonValue::Object(operators) = &value.value else {
-            self.wrong_type("Condition", "an object of operators, such as {\"StringEquals\": {...}}", value);
+            self.wrong_type(
+                "Condition",
+                "an object of operators, such as {\"StringEquals\": {...}}",
+                value,
+            );
             return None;
         };
         let mut blocks: Vec<ConditionBlock> = Vec::new();
@@ -378,7 +423,8 @@ impl Reader {
             if let Err(unknown) = Operator::parse(&op.key) {
                 let fix = match unknown.suggestion {
                     Some("Null") if op.key.starts_with("Null") || op.key.contains(":Null") => {
-                        "Null takes neither IfExists nor a set qualifier; write \"Null\"".to_string()
+                        "Null takes neither IfExists nor a set qualifier; write \"Null\""
+                            .to_string()
                     }
                     Some(s) => format!("did you mean `{s}`? Operator names are case-sensitive"),
                     None => "use a condition operator such as StringEquals, ArnLike or Bool".into(),
@@ -427,14 +473,20 @@ impl Reader {
                 JsonValue::Number(n) => ConditionValue::Number(n.clone()),
                 JsonValue::Bool(b) => ConditionValue::Bool(*b),
                 _ => {
-                    this.wrong_type(&key.key, "a string, number or boolean, or an array of them", v);
+                    this.wrong_type(
+                        &key.key,
+                        "a string, number or boolean, or an array of them",
+                        v,
+                    );
                     return None;
                 }
             };
             Some(Located::new(value, v.pos))
         };
         match &key.value.value {
-            JsonValue::Array(items) => Some(OneOrMany::Many(items.iter().filter_map(|i| scalar(self, i)).collect())),
+            JsonValue::Array(items) => Some(OneOrMany::Many(
+                items.iter().filter_map(|i| scalar(self, i)).collect(),
+            )),
             _ => scalar(self, &key.value).map(OneOrMany::One),
         }
     }
@@ -488,15 +540,30 @@ mod tests {
         let codes: Vec<_> = parsed.findings.iter().map(|f| f.code).collect();
         assert_eq!(
             codes,
-            ["INVALID_VERSION", "INVALID_EFFECT", "UNKNOWN_ELEMENT", "INVALID_PRINCIPAL", "INVALID_CONDITION_OPERATOR"]
+            [
+                "INVALID_VERSION",
+                "INVALID_EFFECT",
+                "UNKNOWN_ELEMENT",
+                "INVALID_PRINCIPAL",
+                "INVALID_CONDITION_OPERATOR"
+            ]
         );
         assert!(parsed.findings[2].fix.as_ref().unwrap().contains("Action"));
     }
 
     #[test]
     fn refuses_duplicates_and_conflicts() {
-        let parsed = parse_document(r#"{"Statement":[{"Effect":"Allow","Action":"a:b","NotAction":"c:d","Effect":"Deny"}]}"#);
-        assert_eq!(parsed.findings.iter().filter(|f| f.code == "DUPLICATE_ELEMENT").count(), 2);
+        let parsed = parse_document(
+            r#"{"Statement":[{"Effect":"Allow","Action":"a:b","NotAction":"c:d","Effect":"Deny"}]}"#,
+        );
+        assert_eq!(
+            parsed
+                .findings
+                .iter()
+                .filter(|f| f.code == "DUPLICATE_ELEMENT")
+                .count(),
+            2
+        );
     }
 
     #[test]
