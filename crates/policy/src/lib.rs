@@ -28,6 +28,7 @@ pub use kind::{PolicyKind, PolicyType};
 pub mod authorize;
 mod compile;
 pub mod policy;
+pub mod print;
 pub mod request;
 mod template;
 pub mod values;
