@@ -30,6 +30,7 @@ mod compile;
 pub mod policy;
 pub mod print;
 pub mod request;
+pub mod simulate;
 mod template;
 pub mod values;
 pub mod wildcard;

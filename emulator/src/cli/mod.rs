@@ -1,6 +1,8 @@
 //! Command-line interface: one module per subcommand.
 
+mod demo;
 mod lint;
+mod output;
 mod simulate;
 
 use std::process::ExitCode;
@@ -17,6 +19,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Walk the seed's IRSA chain hop by hop, with every decision explained.
+    Demo(demo::DemoArgs),
     /// Check policy documents for every defect AWS would refuse and every likely mistake.
     Lint(lint::LintArgs),
     /// Decide requests against policies, in the shape of IAM's SimulateCustomPolicy.
@@ -26,6 +30,7 @@ enum Command {
 /// Runs a parsed command line; `Err` is a usage or I/O problem (exit code 2).
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
+        Command::Demo(args) => demo::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Simulate(args) => simulate::run(args),
     }
