@@ -17,6 +17,7 @@
 pub mod finding;
 pub mod json;
 pub mod kind;
+pub mod lint;
 pub mod model;
 pub mod operator;
 pub mod parse;
