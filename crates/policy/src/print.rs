@@ -12,8 +12,8 @@
 //! say) are absent from the model and so from the output.
 
 use crate::model::{
-    ActionElement, ConditionBlock, ConditionValue, Located, OneOrMany, PolicyDocument,
-    PrincipalElement, PrincipalValue, ResourceElement, Statement, StatementElement, TopElement,
+    ActionElement, ConditionBlock, ConditionValue, Located, OneOrMany, PolicyDocument, PrincipalElement,
+    PrincipalValue, ResourceElement, Statement, StatementElement, TopElement,
 };
 
 /// Indentation of one nesting level.
@@ -226,14 +226,7 @@ impl Printer {
     }
 
     fn principal(&mut self, w: &mut ObjectWriter, p: &PrincipalElement) {
-        self.key(
-            w,
-            if p.negated {
-                "NotPrincipal"
-            } else {
-                "Principal"
-            },
-        );
+        self.key(w, if p.negated { "NotPrincipal" } else { "Principal" });
         match &p.value {
             PrincipalValue::Wildcard => self.string("*"),
             PrincipalValue::Map(entries) => {
@@ -329,24 +322,16 @@ mod tests {
         let text = "{\"Statement\":[{\"Sid\":\"a\\\"b\\\\c\\u0001\\n\u{e9}\",\"Principal\":{},\"Action\":[],\"Condition\":{}}]}";
         let doc = parse_document(text).document.unwrap();
         let printed = to_json(&doc);
-        assert!(
-            printed.contains(r#""Sid": "a\"b\\c\u0001\né""#),
-            "{printed}"
-        );
+        assert!(printed.contains(r#""Sid": "a\"b\\c\u0001\né""#), "{printed}");
         assert!(printed.contains(r#""Principal": {}"#), "{printed}");
         assert!(printed.contains(r#""Action": []"#), "{printed}");
         assert!(printed.contains(r#""Condition": {}"#), "{printed}");
-        assert_eq!(
-            to_json(&parse_document(&printed).document.unwrap()),
-            printed
-        );
+        assert_eq!(to_json(&parse_document(&printed).document.unwrap()), printed);
     }
 
     #[test]
     fn a_missing_statement_stays_missing() {
-        let doc = parse_document(r#"{"Version":"2012-10-17"}"#)
-            .document
-            .unwrap();
+        let doc = parse_document(r#"{"Version":"2012-10-17"}"#).document.unwrap();
         assert_eq!(to_json(&doc), "{\n  \"Version\": \"2012-10-17\"\n}");
         let doc = parse_document("{}").document.unwrap();
         assert_eq!(to_json(&doc), "{}");

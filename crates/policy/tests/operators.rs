@@ -213,10 +213,7 @@ fn every_string_operator_with_if_exists() {
             "{op} {matching}: present, matching"
         );
         assert!(
-            !holds(
-                &c(not_matching),
-                ctx().with("aws:PrincipalTag/team", "Finance")
-            ),
+            !holds(&c(not_matching), ctx().with("aws:PrincipalTag/team", "Finance")),
             "{op} {not_matching}: present, not matching"
         );
     }
@@ -313,9 +310,7 @@ fn numeric_values_take_no_variables() {
     let c = r#"{"NumericEquals": {"s3:max-keys": "${aws:PrincipalTag/limit}"}}"#;
     assert!(!holds(
         c,
-        ctx()
-            .with("s3:max-keys", "10")
-            .with("aws:PrincipalTag/limit", "10")
+        ctx().with("s3:max-keys", "10").with("aws:PrincipalTag/limit", "10")
     ));
 }
 
@@ -382,11 +377,7 @@ fn date_operators() {
                 "{c} at {request_value}"
             );
         }
-        assert_eq!(
-            holds(&c, ctx()),
-            op == "DateNotEquals",
-            "{op} on a missing key"
-        );
+        assert_eq!(holds(&c, ctx()), op == "DateNotEquals", "{op} on a missing key");
         let c = format!(r#"{{"{op}IfExists": {{"aws:CurrentTime": "2020-01-01T00:00:00Z"}}}}"#);
         assert!(holds(&c, ctx()), "{op}IfExists on a missing key");
     }
@@ -409,10 +400,7 @@ fn date_iso_8601_forms_and_epoch_seconds() {
         "1577836800",
     ] {
         let c = format!(r#"{{"DateEquals": {{"aws:CurrentTime": {policy_value}}}}}"#);
-        assert!(
-            holds(&c, ctx().with("aws:CurrentTime", midnight)),
-            "{policy_value}"
-        );
+        assert!(holds(&c, ctx().with("aws:CurrentTime", midnight)), "{policy_value}");
     }
     // aws:EpochTime carries epoch seconds; dates compare across the two forms.
     let c = r#"{"DateGreaterThan": {"aws:EpochTime": "2019-12-31T23:59:59Z"}}"#;
@@ -428,14 +416,8 @@ fn date_iso_8601_forms_and_epoch_seconds() {
     table(
         c,
         vec![
-            (
-                ctx().with("aws:CurrentTime", "2020-01-01T00:00:00.250Z"),
-                true,
-            ),
-            (
-                ctx().with("aws:CurrentTime", "2020-01-01T00:00:00.750Z"),
-                false,
-            ),
+            (ctx().with("aws:CurrentTime", "2020-01-01T00:00:00.250Z"), true),
+            (ctx().with("aws:CurrentTime", "2020-01-01T00:00:00.750Z"), false),
         ],
     );
 }
@@ -443,10 +425,7 @@ fn date_iso_8601_forms_and_epoch_seconds() {
 #[test]
 fn date_values_take_no_wildcards_or_variables() {
     let c = r#"{"DateEquals": {"aws:CurrentTime": "2020-*"}}"#;
-    assert!(!holds(
-        c,
-        ctx().with("aws:CurrentTime", "2020-01-01T00:00:00Z")
-    ));
+    assert!(!holds(c, ctx().with("aws:CurrentTime", "2020-01-01T00:00:00Z")));
     let c = r#"{"DateEquals": {"aws:CurrentTime": "${aws:TokenIssueTime}"}}"#;
     assert!(!holds(
         c,
@@ -490,14 +469,8 @@ fn bool_if_exists_and_the_mfa_example() {
     let if_exists = r#"{"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}"#;
     assert!(!holds(plain, ctx()));
     assert!(holds(if_exists, ctx()));
-    assert!(holds(
-        if_exists,
-        ctx().with("aws:MultiFactorAuthPresent", "false")
-    ));
-    assert!(!holds(
-        if_exists,
-        ctx().with("aws:MultiFactorAuthPresent", "true")
-    ));
+    assert!(holds(if_exists, ctx().with("aws:MultiFactorAuthPresent", "false")));
+    assert!(!holds(if_exists, ctx().with("aws:MultiFactorAuthPresent", "true")));
 }
 
 #[test]
@@ -582,10 +555,7 @@ fn not_ip_address() {
         c,
         vec![
             (ctx().with("aws:SourceIp", "192.0.2.10"), false),
-            (
-                ctx().with("aws:SourceIp", "2001:db8:1234:5678::abcd"),
-                false,
-            ),
+            (ctx().with("aws:SourceIp", "2001:db8:1234:5678::abcd"), false),
             (ctx().with("aws:SourceIp", "198.51.100.1"), true),
             (ctx().with("aws:SourceIp", "2001:db8::1"), true),
             (ctx(), true),
@@ -627,38 +597,23 @@ fn arn_equals_and_arn_like_behave_alike() {
             &c,
             vec![
                 (
-                    ctx().with(
-                        "aws:SourceArn",
-                        format!("arn:aws:sns:us-east-1:{ACCOUNT}:topic-1"),
-                    ),
+                    ctx().with("aws:SourceArn", format!("arn:aws:sns:us-east-1:{ACCOUNT}:topic-1")),
                     true,
                 ),
                 (
-                    ctx().with(
-                        "aws:SourceArn",
-                        format!("arn:aws:sns:eu-west-2:{ACCOUNT}:topic-a"),
-                    ),
+                    ctx().with("aws:SourceArn", format!("arn:aws:sns:eu-west-2:{ACCOUNT}:topic-a")),
                     true,
                 ),
                 (
-                    ctx().with(
-                        "aws:SourceArn",
-                        format!("arn:aws:sns:us-east-1:{ACCOUNT}:topic-12"),
-                    ),
+                    ctx().with("aws:SourceArn", format!("arn:aws:sns:us-east-1:{ACCOUNT}:topic-12")),
                     false,
                 ),
                 (
-                    ctx().with(
-                        "aws:SourceArn",
-                        format!("arn:aws:SNS:us-east-1:{ACCOUNT}:topic-1"),
-                    ),
+                    ctx().with("aws:SourceArn", format!("arn:aws:SNS:us-east-1:{ACCOUNT}:topic-1")),
                     false,
                 ),
                 (
-                    ctx().with(
-                        "aws:SourceArn",
-                        "arn:aws:sns:us-east-1:999999999999:topic-1",
-                    ),
+                    ctx().with("aws:SourceArn", "arn:aws:sns:us-east-1:999999999999:topic-1"),
                     false,
                 ),
                 (ctx(), false),
@@ -670,23 +625,16 @@ fn arn_equals_and_arn_like_behave_alike() {
 #[test]
 fn arn_not_equals_and_arn_not_like() {
     for op in ["ArnNotEquals", "ArnNotLike"] {
-        let c =
-            format!(r#"{{"{op}": {{"aws:PrincipalArn": "arn:aws:iam::{ACCOUNT}:role/admin-*"}}}}"#);
+        let c = format!(r#"{{"{op}": {{"aws:PrincipalArn": "arn:aws:iam::{ACCOUNT}:role/admin-*"}}}}"#);
         table(
             &c,
             vec![
                 (
-                    ctx().with(
-                        "aws:PrincipalArn",
-                        format!("arn:aws:iam::{ACCOUNT}:role/admin-ops"),
-                    ),
+                    ctx().with("aws:PrincipalArn", format!("arn:aws:iam::{ACCOUNT}:role/admin-ops")),
                     false,
                 ),
                 (
-                    ctx().with(
-                        "aws:PrincipalArn",
-                        format!("arn:aws:iam::{ACCOUNT}:role/reader"),
-                    ),
+                    ctx().with("aws:PrincipalArn", format!("arn:aws:iam::{ACCOUNT}:role/reader")),
                     true,
                 ),
                 (ctx(), true),
@@ -700,8 +648,7 @@ fn arn_like_matches_component_by_component_string_like_does_not() {
     // condition_operators "ARN condition operators": the value is split into six
     // components; `arn:aws:someservice:*:111122223333:finance/*` matches the value
     // below under StringLike but not under ArnLike.
-    let value =
-        "arn:aws:someservice:us-east-2:999999999999:store/abc:111122223333:finance/document.txt";
+    let value = "arn:aws:someservice:us-east-2:999999999999:store/abc:111122223333:finance/document.txt";
     let pattern = "arn:aws:someservice:*:111122223333:finance/*";
     let string_like = format!(r#"{{"StringLike": {{"aws:SourceArn": "{pattern}"}}}}"#);
     let arn_like = format!(r#"{{"ArnLike": {{"aws:SourceArn": "{pattern}"}}}}"#);
@@ -759,16 +706,14 @@ fn arn_values_take_variables_in_the_resource_part() {
 fn arn_values_take_variables_in_the_account_component() {
     // spec §3.3: variables are allowed in the condition values of ARN operators
     // (the resource-part-only rule is the Resource element's).
-    let c =
-        r#"{"ArnLike": {"aws:SourceArn": "arn:aws:sns:us-east-1:${aws:PrincipalAccount}:topic"}}"#;
+    let c = r#"{"ArnLike": {"aws:SourceArn": "arn:aws:sns:us-east-1:${aws:PrincipalAccount}:topic"}}"#;
     table(
         c,
         vec![
             (
-                ctx().with("aws:PrincipalAccount", ACCOUNT).with(
-                    "aws:SourceArn",
-                    format!("arn:aws:sns:us-east-1:{ACCOUNT}:topic"),
-                ),
+                ctx()
+                    .with("aws:PrincipalAccount", ACCOUNT)
+                    .with("aws:SourceArn", format!("arn:aws:sns:us-east-1:{ACCOUNT}:topic")),
                 true,
             ),
             (
@@ -792,10 +737,7 @@ fn null_operator() {
             &c,
             vec![
                 (ctx(), true),
-                (
-                    ctx().with("aws:TokenIssueTime", "2020-01-01T00:00:00Z"),
-                    false,
-                ),
+                (ctx().with("aws:TokenIssueTime", "2020-01-01T00:00:00Z"), false),
                 // An empty value counts as null (elements_condition "The request context").
                 (ctx().with("aws:TokenIssueTime", ""), true),
             ],
@@ -807,10 +749,7 @@ fn null_operator() {
             &c,
             vec![
                 (ctx(), false),
-                (
-                    ctx().with("aws:TokenIssueTime", "2020-01-01T00:00:00Z"),
-                    true,
-                ),
+                (ctx().with("aws:TokenIssueTime", "2020-01-01T00:00:00Z"), true),
             ],
         );
     }
@@ -846,14 +785,8 @@ fn for_all_values_with_present_missing_and_empty_keys() {
         c,
         vec![
             (ctx().with_multi("aws:TagKeys", ["environment"]), true),
-            (
-                ctx().with_multi("aws:TagKeys", ["environment", "cost-center"]),
-                true,
-            ),
-            (
-                ctx().with_multi("aws:TagKeys", ["environment", "owner"]),
-                false,
-            ),
+            (ctx().with_multi("aws:TagKeys", ["environment", "cost-center"]), true),
+            (ctx().with_multi("aws:TagKeys", ["environment", "owner"]), false),
             (ctx().with_multi("aws:TagKeys", ["Environment"]), false),
             (ctx(), true),
             (ctx().with_multi("aws:TagKeys", Vec::<String>::new()), true),
@@ -870,10 +803,7 @@ fn for_any_value_with_present_missing_and_empty_keys() {
         c,
         vec![
             (ctx().with_multi("aws:TagKeys", ["environment"]), true),
-            (
-                ctx().with_multi("aws:TagKeys", ["owner", "cost-center"]),
-                true,
-            ),
+            (ctx().with_multi("aws:TagKeys", ["owner", "cost-center"]), true),
             (ctx().with_multi("aws:TagKeys", ["owner"]), false),
             (ctx(), false),
             (ctx().with_multi("aws:TagKeys", Vec::<String>::new()), false),
@@ -899,10 +829,7 @@ fn qualifiers_with_negated_operators() {
         c,
         vec![
             (ctx().with_multi("aws:TagKeys", ["secret", "b"]), true),
-            (
-                ctx().with_multi("aws:TagKeys", ["secret", "internal"]),
-                false,
-            ),
+            (ctx().with_multi("aws:TagKeys", ["secret", "internal"]), false),
             (ctx(), false),
         ],
     );
@@ -950,10 +877,7 @@ fn null_guard_with_for_all_values() {
                "Null": {"aws:TagKeys": "false"}}"#;
     table(
         c,
-        vec![
-            (ctx().with_multi("aws:TagKeys", ["environment"]), true),
-            (ctx(), false),
-        ],
+        vec![(ctx().with_multi("aws:TagKeys", ["environment"]), true), (ctx(), false)],
     );
 }
 
@@ -1093,15 +1017,9 @@ fn deny_with_a_negated_if_exists_operator_still_denies_a_missing_key() {
     };
     let d = authorize(&set, &request(ctx()));
     assert_eq!(d.decision, EvalDecision::ExplicitDeny);
-    let d = authorize(
-        &set,
-        &request(ctx().with("aws:RequestedRegion", "eu-west-2")),
-    );
+    let d = authorize(&set, &request(ctx().with("aws:RequestedRegion", "eu-west-2")));
     assert_eq!(d.decision, EvalDecision::Allowed);
-    let d = authorize(
-        &set,
-        &request(ctx().with("aws:RequestedRegion", "us-east-1")),
-    );
+    let d = authorize(&set, &request(ctx().with("aws:RequestedRegion", "us-east-1")));
     assert_eq!(d.decision, EvalDecision::ExplicitDeny);
 }
 
@@ -1155,11 +1073,7 @@ fn variables_are_substituted_only_under_2012_10_17() {
             "{version:?}"
         );
         assert!(
-            holds_under(
-                version,
-                c,
-                named().with("aws:PrincipalTag/owner", "${aws:username}")
-            ),
+            holds_under(version, c, named().with("aws:PrincipalTag/owner", "${aws:username}")),
             "{version:?}: the text is literal"
         );
     }
@@ -1176,48 +1090,33 @@ fn variables_in_string_values() {
         c,
         vec![
             (
-                ctx()
-                    .with("aws:username", "alice")
-                    .with("s3:prefix", "home/alice/x"),
+                ctx().with("aws:username", "alice").with("s3:prefix", "home/alice/x"),
                 true,
             ),
             (
-                ctx()
-                    .with("aws:username", "alice")
-                    .with("s3:prefix", "home/alice"),
+                ctx().with("aws:username", "alice").with("s3:prefix", "home/alice"),
                 true,
             ),
             (
-                ctx()
-                    .with("aws:username", "alice")
-                    .with("s3:prefix", "home/bob/x"),
+                ctx().with("aws:username", "alice").with("s3:prefix", "home/bob/x"),
                 false,
             ),
         ],
     );
     // Variable key names are case-insensitive as well.
     let c = r#"{"StringEquals": {"s3:prefix": "${AWS:UserName}"}}"#;
-    assert!(holds(
-        c,
-        ctx()
-            .with("aws:username", "alice")
-            .with("s3:prefix", "alice")
-    ));
+    assert!(holds(c, ctx().with("aws:username", "alice").with("s3:prefix", "alice")));
     // A substituted value is literal text, not a pattern.
     let c = r#"{"StringLike": {"s3:prefix": "${aws:PrincipalTag/prefix}"}}"#;
     table(
         c,
         vec![
             (
-                ctx()
-                    .with("aws:PrincipalTag/prefix", "a*")
-                    .with("s3:prefix", "a*"),
+                ctx().with("aws:PrincipalTag/prefix", "a*").with("s3:prefix", "a*"),
                 true,
             ),
             (
-                ctx()
-                    .with("aws:PrincipalTag/prefix", "a*")
-                    .with("s3:prefix", "abc"),
+                ctx().with("aws:PrincipalTag/prefix", "a*").with("s3:prefix", "abc"),
                 false,
             ),
         ],
@@ -1254,26 +1153,16 @@ fn unresolvable_variables_fail_positive_operators_and_satisfy_negated_ones() {
     let c = r#"{"StringEquals": {"s3:prefix": "${aws:username}"}}"#;
     assert!(!holds(c, ctx().with("s3:prefix", "${aws:username}")));
     for (op, expected) in [("ArnLike", false), ("ArnNotLike", true)] {
-        let c = format!(
-            r#"{{"{op}": {{"aws:SourceArn": "arn:aws:iam::111122223333:user/${{aws:username}}"}}}}"#
-        );
+        let c = format!(r#"{{"{op}": {{"aws:SourceArn": "arn:aws:iam::111122223333:user/${{aws:username}}"}}}}"#);
         assert_eq!(
-            holds(
-                &c,
-                ctx().with("aws:SourceArn", "arn:aws:iam::111122223333:user/alice")
-            ),
+            holds(&c, ctx().with("aws:SourceArn", "arn:aws:iam::111122223333:user/alice")),
             expected,
             "{op}"
         );
     }
     // A multivalued key is not a variable: it does not resolve.
     let c = r#"{"StringEquals": {"s3:prefix": "${aws:TagKeys}"}}"#;
-    assert!(!holds(
-        c,
-        ctx()
-            .with_multi("aws:TagKeys", ["a"])
-            .with("s3:prefix", "a")
-    ));
+    assert!(!holds(c, ctx().with_multi("aws:TagKeys", ["a"]).with("s3:prefix", "a")));
 }
 
 #[test]
