@@ -575,6 +575,7 @@ impl<'a> Linter<'a> {
             );
         }
         let wide_open = allow && !p.negated && !conditioned;
+        let mut providers_checked = 0;
         match &p.value {
             PrincipalValue::Wildcard => {
                 if wide_open {
@@ -619,7 +620,9 @@ impl<'a> Linter<'a> {
                                     && allow
                                     && !p.negated
                                     && self.kind == PolicyKind::Trust
+                                    && providers_checked < MAX_VALUES_COMPARED
                                 {
+                                    providers_checked += 1;
                                     self.oidc_conditions(st, v, &provider);
                                 }
                             }
@@ -1489,6 +1492,7 @@ fn refine_missing_action(kind: PolicyKind, doc: &PolicyDocument, findings: &mut 
     if kind != PolicyKind::Trust {
         return;
     }
+    let mut actions: BTreeMap<usize, &str> = BTreeMap::new();
     for st in doc.statements() {
         if st.action.is_some() {
             continue;
@@ -1506,12 +1510,13 @@ fn refine_missing_action(kind: PolicyKind, doc: &PolicyDocument, findings: &mut 
             }
             _ => "sts:AssumeRole",
         };
-        for f in findings.iter_mut() {
-            if f.code == "MISSING_ACTION" && f.position == st.pos {
-                f.fix = Some(format!(
-                    "add \"Action\": \"{action}\" to the statement: that is the call its principal makes to assume the role"
-                ));
-            }
+        actions.insert(st.pos.offset, action);
+    }
+    for f in findings.iter_mut().filter(|f| f.code == "MISSING_ACTION") {
+        if let Some(action) = actions.get(&f.position.offset) {
+            f.fix = Some(format!(
+                "add \"Action\": \"{action}\" to the statement: that is the call its principal makes to assume the role"
+            ));
         }
     }
 }

@@ -1145,3 +1145,30 @@ fn helpers() {
         "ForAnyValue:StringNotLikeIfExists"
     );
 }
+
+#[test]
+fn large_documents_are_linted_in_bounded_work() {
+    // 600 statements of 50 actions, 50 condition keys and 50 Federated providers
+    // each: every check is linear here or capped, so this stays quick.
+    let actions: Vec<String> = (0..50).map(|i| format!("\"s3:Get{i}*\"")).collect();
+    let keys: Vec<String> = (0..50).map(|i| format!("\"aws:PrincipalTag/k{i}\":\"v\"")).collect();
+    let feds: Vec<String> = (0..50)
+        .map(|i| format!("\"arn:aws:iam::111122223333:oidc-provider/o{i}.example.com\""))
+        .collect();
+    let st = format!(
+        r#"{{"Effect":"Allow","Principal":{{"Federated":[{}]}},"Action":[{}],"Condition":{{"StringEquals":{{{}}}}}}}"#,
+        feds.join(","),
+        actions.join(","),
+        keys.join(",")
+    );
+    let text = doc(&vec![st.as_str(); 600].join(","));
+    let report = lint(&text, Some(PolicyKind::Trust));
+    assert_eq!(
+        report
+            .findings
+            .iter()
+            .filter(|f| f.code == "REDUNDANT_STATEMENT")
+            .count(),
+        MAX_STATEMENTS_COMPARED - 1
+    );
+}
