@@ -105,9 +105,7 @@ impl Decision {
             EvalDecision::Allowed => return None,
             EvalDecision::ExplicitDeny => format!("with an explicit deny in a {}", by.phrase()),
             // SCP and RCP denials read "explicit deny" even when no statement matched (spec §3.4).
-            EvalDecision::ImplicitDeny
-                if matches!(by, PolicyType::ServiceControl | PolicyType::ResourceControl) =>
-            {
+            EvalDecision::ImplicitDeny if matches!(by, PolicyType::ServiceControl | PolicyType::ResourceControl) => {
                 format!("with an explicit deny in a {}", by.phrase())
             }
             EvalDecision::ImplicitDeny => {
@@ -118,12 +116,7 @@ impl Decision {
 }
 
 /// AWS's access-denied message: `User: ARN is not authorized to perform: ACTION on resource: RESOURCE REASON`.
-pub fn access_denied_message(
-    principal: &Principal,
-    action: &str,
-    resource: &str,
-    reason: Option<&str>,
-) -> String {
+pub fn access_denied_message(principal: &Principal, action: &str, resource: &str, reason: Option<&str>) -> String {
     let mut message = format!(
         "User: {} is not authorized to perform: {action} on resource: {resource}",
         principal.display_arn()
@@ -251,15 +244,11 @@ impl Evaluation<'_> {
         // Every condition is evaluated (no short cut) so that every missing key is reported.
         let mut holds = true;
         for c in &st.conditions {
-            if ctx.get_lower(&c.key).is_none()
-                && !self
-                    .missing
-                    .iter()
-                    .any(|m| m.eq_ignore_ascii_case(&c.key_as_written))
-            {
+            let (condition_holds, key_missing) = c.evaluate(ctx);
+            if key_missing && !self.missing.iter().any(|m| m.eq_ignore_ascii_case(&c.key_as_written)) {
                 self.missing.push(c.key_as_written.to_string());
             }
-            holds &= c.holds(ctx);
+            holds &= condition_holds;
         }
         if holds {
             self.hits.push(Hit {
@@ -292,8 +281,7 @@ impl Deciders {
             Deciders::Denies(group) => hit.effect == Effect::Deny && slot_order(hit.slot) == group,
             Deciders::ResourceAllows => hit.effect == Effect::Allow && hit.slot == Slot::Resource,
             Deciders::IdentityAndResourceAllows => {
-                hit.effect == Effect::Allow
-                    && matches!(hit.slot, Slot::Identity(_) | Slot::Resource)
+                hit.effect == Effect::Allow && matches!(hit.slot, Slot::Identity(_) | Slot::Resource)
             }
         }
     }
@@ -311,10 +299,7 @@ fn granted(by: Deciders) -> Outcome {
 
 /// The evaluation logic proper, over the statements that matched.
 fn decide(set: &PolicySet, request: &Request, caller: &CallerFacts<'_>, hits: &[Hit]) -> Outcome {
-    let allows = |pred: &dyn Fn(Slot) -> bool| {
-        hits.iter()
-            .any(|h| h.effect == Effect::Allow && pred(h.slot))
-    };
+    let allows = |pred: &dyn Fn(Slot) -> bool| hits.iter().any(|h| h.effect == Effect::Allow && pred(h.slot));
 
     // 1. An explicit deny anywhere, reported by the first type in evaluation order.
     if let Some(first) = hits
@@ -345,10 +330,7 @@ fn decide(set: &PolicySet, request: &Request, caller: &CallerFacts<'_>, hits: &[
         .resource
         .as_ref()
         .map_or(PolicyType::Resource, |p| p.kind().policy_type());
-    let is_trust = set
-        .resource
-        .as_ref()
-        .is_some_and(|p| p.kind() == PolicyKind::Trust);
+    let is_trust = set.resource.as_ref().is_some_and(|p| p.kind() == PolicyKind::Trust);
     // How the resource policy's allow names the caller, the strongest naming first.
     let resource_named = hits
         .iter()
@@ -369,9 +351,7 @@ fn decide(set: &PolicySet, request: &Request, caller: &CallerFacts<'_>, hits: &[
     let identity_allows = is_root || allows(&|s| matches!(s, Slot::Identity(_)));
     let boundary_allows = set.permissions_boundary.is_none() || allows(&|s| s == Slot::Boundary);
     let session_allows = match caller.principal {
-        Principal::AssumedRole { .. } => {
-            set.session.is_empty() || allows(&|s| matches!(s, Slot::Session(_)))
-        }
+        Principal::AssumedRole { .. } => set.session.is_empty() || allows(&|s| matches!(s, Slot::Session(_))),
         // A federated user's session always carries its session policy: without one, nothing is allowed.
         Principal::FederatedUser { .. } => allows(&|s| matches!(s, Slot::Session(_))),
         _ => true,

@@ -4,9 +4,7 @@
 use std::sync::Arc;
 
 use crate::json::Position;
-use crate::model::{
-    ConditionValue, Effect, PolicyDocument, PrincipalType, PrincipalValue, Statement, Version,
-};
+use crate::model::{ConditionValue, Effect, PolicyDocument, PrincipalType, PrincipalValue, Statement, Version};
 use crate::operator::{BaseOperator, Family, Operator, SetQualifier};
 use crate::request::{Context, Principal};
 use crate::template::Template;
@@ -55,11 +53,7 @@ fn compile_statement(index: usize, st: &Statement, variables: bool) -> CompiledS
     };
     let resources = st.resource.as_ref().map(|r| ResourceMatcher {
         negated: r.negated,
-        patterns: r
-            .values
-            .iter()
-            .map(|v| ArnPattern::new(&v.value, variables))
-            .collect(),
+        patterns: r.values.iter().map(|v| ArnPattern::new(&v.value, variables)).collect(),
     });
     let principal = st
         .principal
@@ -69,21 +63,14 @@ fn compile_statement(index: usize, st: &Statement, variables: bool) -> CompiledS
         .condition
         .iter()
         .flat_map(|c| c.value.iter())
-        .filter_map(|block| {
-            Operator::parse(&block.operator.value)
-                .ok()
-                .map(|op| (op, block))
-        })
+        .filter_map(|block| Operator::parse(&block.operator.value).ok().map(|op| (op, block)))
         .flat_map(|(op, block)| {
             block.entries.iter().map(move |entry| Condition {
                 op,
                 key: entry.key.value.to_ascii_lowercase().into(),
+                key_hash: crate::request::key_hash(&entry.key.value.to_ascii_lowercase()),
                 key_as_written: entry.key.value.as_str().into(),
-                values: ConditionValues::new(
-                    op.base,
-                    entry.values.iter().map(|v| &v.value),
-                    variables,
-                ),
+                values: ConditionValues::new(op.base, entry.values.iter().map(|v| &v.value), variables),
             })
         })
         .collect();
@@ -169,18 +156,16 @@ impl StrPattern {
         match self {
             StrPattern::Exact(s) => eq(s),
             StrPattern::Glob(g) => g.matches(value),
-            StrPattern::Template { template, .. } => {
-                template.atoms(ctx, false).is_some_and(|atoms| {
-                    let text: String = atoms
-                        .iter()
-                        .map(|a| match a {
-                            wildcard::Atom::Lit(s) => *s,
-                            _ => "",
-                        })
-                        .collect();
-                    eq(&text)
-                })
-            }
+            StrPattern::Template { template, .. } => template.atoms(ctx, false).is_some_and(|atoms| {
+                let text: String = atoms
+                    .iter()
+                    .map(|a| match a {
+                        wildcard::Atom::Lit(s) => *s,
+                        _ => "",
+                    })
+                    .collect();
+                eq(&text)
+            }),
         }
     }
 }
@@ -204,9 +189,7 @@ impl ArnPattern {
         }
         let parts: Vec<&str> = text.splitn(6, ':').collect();
         match <[&str; 6]>::try_from(parts) {
-            Ok(parts) => {
-                ArnPattern::Segments(Box::new(parts.map(|p| StrPattern::new(p, true, variables))))
-            }
+            Ok(parts) => ArnPattern::Segments(Box::new(parts.map(|p| StrPattern::new(p, true, variables)))),
             Err(_) => ArnPattern::Whole(StrPattern::new(text, true, variables)),
         }
     }
@@ -217,9 +200,7 @@ impl ArnPattern {
             ArnPattern::Whole(p) => p.matches(ctx, value),
             ArnPattern::Segments(patterns) => {
                 let mut parts = value.splitn(6, ':');
-                patterns
-                    .iter()
-                    .all(|p| parts.next().is_some_and(|v| p.matches(ctx, v)))
+                patterns.iter().all(|p| parts.next().is_some_and(|v| p.matches(ctx, v)))
             }
         }
     }
@@ -231,6 +212,7 @@ pub(crate) struct Condition {
     pub op: Operator,
     /// Lower-cased: condition keys are case-insensitive.
     pub key: Box<str>,
+    pub key_hash: u64,
     pub key_as_written: Box<str>,
     pub values: ConditionValues,
 }
@@ -248,25 +230,17 @@ pub(crate) enum ConditionValues {
 }
 
 impl ConditionValues {
-    fn new<'a>(
-        op: BaseOperator,
-        values: impl Iterator<Item = &'a ConditionValue>,
-        variables: bool,
-    ) -> ConditionValues {
+    fn new<'a>(op: BaseOperator, values: impl Iterator<Item = &'a ConditionValue>, variables: bool) -> ConditionValues {
         let texts = values.map(ConditionValue::as_text);
         let like = matches!(op.positive(), BaseOperator::StringLike);
         match op.family() {
-            Family::String => ConditionValues::Strings(
-                texts.map(|t| StrPattern::new(t, like, variables)).collect(),
-            ),
+            Family::String => ConditionValues::Strings(texts.map(|t| StrPattern::new(t, like, variables)).collect()),
             Family::Numeric => ConditionValues::Numbers(texts.map(values::parse_number).collect()),
             Family::Date => ConditionValues::Dates(texts.map(values::parse_date).collect()),
             Family::Bool => ConditionValues::Bools(texts.map(values::parse_bool).collect()),
             Family::Binary => ConditionValues::Binary(texts.map(values::parse_binary).collect()),
             Family::Ip => ConditionValues::Ips(texts.map(Cidr::parse).collect()),
-            Family::Arn => {
-                ConditionValues::Arns(texts.map(|t| ArnPattern::new(t, variables)).collect())
-            }
+            Family::Arn => ConditionValues::Arns(texts.map(|t| ArnPattern::new(t, variables)).collect()),
             Family::Null => ConditionValues::Null(texts.map(values::parse_bool).collect()),
         }
     }
@@ -275,10 +249,18 @@ impl ConditionValues {
 impl Condition {
     /// Whether the condition holds for the request context.
     pub fn holds(&self, ctx: &Context) -> bool {
-        let request_values = ctx
-            .get_lower(&self.key)
-            .map(|v| v.values())
-            .filter(|v| !v.is_empty());
+        self.evaluate(ctx).0
+    }
+
+    /// Whether the condition holds, and whether the request lacks the key.
+    pub fn evaluate(&self, ctx: &Context) -> (bool, bool) {
+        let value = ctx.get_hashed(self.key_hash, &self.key);
+        let missing = value.is_none();
+        let request_values = value.map(|v| v.values()).filter(|v| !v.is_empty());
+        (self.judge(ctx, request_values), missing)
+    }
+
+    fn judge(&self, ctx: &Context, request_values: Option<&[String]>) -> bool {
         if let ConditionValues::Null(expect_null) = &self.values {
             let is_null = request_values.is_none();
             return expect_null.iter().any(|v| *v == Some(is_null));
@@ -309,13 +291,13 @@ impl Condition {
                 _ => ps.iter().any(|p| p.matches(ctx, v)),
             },
             ConditionValues::Arns(ps) => ps.iter().any(|p| p.matches(v, ctx)),
-            ConditionValues::Numbers(ps) => values::parse_number(v)
-                .is_some_and(|n| ps.iter().flatten().any(|p| compare(base, n, *p))),
-            ConditionValues::Dates(ps) => values::parse_date(v)
-                .is_some_and(|d| ps.iter().flatten().any(|p| compare(base, d, *p))),
-            ConditionValues::Bools(ps) => {
-                values::parse_bool(v).is_some_and(|b| ps.contains(&Some(b)))
+            ConditionValues::Numbers(ps) => {
+                values::parse_number(v).is_some_and(|n| ps.iter().flatten().any(|p| compare(base, n, *p)))
             }
+            ConditionValues::Dates(ps) => {
+                values::parse_date(v).is_some_and(|d| ps.iter().flatten().any(|p| compare(base, d, *p)))
+            }
+            ConditionValues::Bools(ps) => values::parse_bool(v).is_some_and(|b| ps.contains(&Some(b))),
             ConditionValues::Binary(ps) => {
                 values::parse_binary(v).is_some_and(|b| ps.iter().flatten().any(|p| *p == b))
             }
@@ -432,9 +414,7 @@ impl PrincipalMatcher {
         let mut best = None;
         for p in &self.aws {
             let named = match (p, caller.principal) {
-                (AwsPrincipal::Account(a), _) if caller.account == Some(&**a) => {
-                    Some(Named::Account)
-                }
+                (AwsPrincipal::Account(a), _) if caller.account == Some(&**a) => Some(Named::Account),
                 (AwsPrincipal::Arn(arn), Principal::AssumedRole { arn: session, .. }) => {
                     if **arn == **session {
                         Some(Named::Directly)
@@ -444,10 +424,11 @@ impl PrincipalMatcher {
                         None
                     }
                 }
-                (
-                    AwsPrincipal::Arn(arn),
-                    Principal::User { arn: own } | Principal::FederatedUser { arn: own },
-                ) if **arn == **own => Some(Named::Directly),
+                (AwsPrincipal::Arn(arn), Principal::User { arn: own } | Principal::FederatedUser { arn: own })
+                    if **arn == **own =>
+                {
+                    Some(Named::Directly)
+                }
                 _ => None,
             };
             best = best.max(named);
@@ -478,13 +459,9 @@ impl PrincipalMatcher {
         };
         match caller.principal {
             Principal::Root { .. } => listed_account(),
-            Principal::User { arn } | Principal::FederatedUser { arn } => {
-                listed_account() && listed_arn(arn)
-            }
+            Principal::User { arn } | Principal::FederatedUser { arn } => listed_account() && listed_arn(arn),
             Principal::AssumedRole { arn, .. } => {
-                listed_account()
-                    && caller.role_arn.as_deref().is_some_and(listed_arn)
-                    && listed_arn(arn)
+                listed_account() && caller.role_arn.as_deref().is_some_and(listed_arn) && listed_arn(arn)
             }
             Principal::WebIdentity { provider } => self.federated.iter().any(|f| **f == **provider),
             Principal::Service { service } => self.service.iter().any(|s| **s == **service),
@@ -516,13 +493,11 @@ mod tests {
 
     fn condition(op: &str, key: &str, values: &[&str]) -> Condition {
         let op = Operator::parse(op).unwrap();
-        let values: Vec<ConditionValue> = values
-            .iter()
-            .map(|v| ConditionValue::String((*v).into()))
-            .collect();
+        let values: Vec<ConditionValue> = values.iter().map(|v| ConditionValue::String((*v).into())).collect();
         Condition {
             op,
             key: key.to_ascii_lowercase().into(),
+            key_hash: crate::request::key_hash(&key.to_ascii_lowercase()),
             key_as_written: key.into(),
             values: ConditionValues::new(op.base, values.iter(), true),
         }
@@ -566,10 +541,7 @@ mod tests {
             Located::new(PrincipalType::Aws, Position::default()),
             OneOrMany::Many(vec![
                 Located::new("111122223333".to_string(), Position::default()),
-                Located::new(
-                    "arn:aws:iam::444455556666:role/path/r".to_string(),
-                    Position::default(),
-                ),
+                Located::new("arn:aws:iam::444455556666:role/path/r".to_string(), Position::default()),
             ]),
         )]);
         let m = PrincipalMatcher::new(false, &value);

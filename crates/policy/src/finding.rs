@@ -47,12 +47,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(
-        severity: Severity,
-        code: &'static str,
-        message: impl Into<String>,
-        position: Position,
-    ) -> Self {
+    pub fn new(severity: Severity, code: &'static str, message: impl Into<String>, position: Position) -> Self {
         Finding {
             severity,
             code,
@@ -83,7 +78,5 @@ fn serialize_position<S: serde::Serializer>(pos: &Position, s: S) -> Result<S::O
 
 /// Sorts findings by position, then severity, so output reads top to bottom.
 pub(crate) fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (a.position.offset, a.severity, a.code).cmp(&(b.position.offset, b.severity, b.code))
-    });
+    findings.sort_by(|a, b| (a.position.offset, a.severity, a.code).cmp(&(b.position.offset, b.severity, b.code)));
 }

@@ -6,6 +6,7 @@
 //! parser reads documents through this module instead. It accepts exactly
 //! RFC 8259 JSON: no comments, no trailing commas.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// Deepest nesting accepted. A policy needs about eight levels
@@ -32,32 +33,33 @@ impl fmt::Display for Position {
 
 /// A JSON value with the position of its first character.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Json {
-    pub value: JsonValue,
+pub struct Json<'a> {
+    pub value: JsonValue<'a>,
     pub pos: Position,
 }
 
 /// An object member: its key (with the key's own position) and its value.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Member {
-    pub key: String,
+pub struct Member<'a> {
+    pub key: Cow<'a, str>,
     pub key_pos: Position,
-    pub value: Json,
+    pub value: Json<'a>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum JsonValue {
+pub enum JsonValue<'a> {
     Null,
     Bool(bool),
     /// The number exactly as written, so nothing is lost by a float round trip.
-    Number(String),
-    String(String),
-    Array(Vec<Json>),
+    Number(&'a str),
+    /// Borrowed from the text unless it held escapes.
+    String(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
     /// Members in document order, duplicates included.
-    Object(Vec<Member>),
+    Object(Vec<Member<'a>>),
 }
 
-impl JsonValue {
+impl JsonValue<'_> {
     /// The name a person would use for this kind of value.
     pub fn kind_name(&self) -> &'static str {
         match self {
@@ -89,7 +91,7 @@ impl fmt::Display for JsonError {
 impl std::error::Error for JsonError {}
 
 /// Reads bytes that should be UTF-8 JSON.
-pub fn parse_bytes(bytes: &[u8]) -> Result<Json, JsonError> {
+pub fn parse_bytes(bytes: &[u8]) -> Result<Json<'_>, JsonError> {
     match std::str::from_utf8(bytes) {
         Ok(text) => parse(text),
         Err(e) => {
@@ -106,13 +108,14 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Json, JsonError> {
 }
 
 /// Reads one JSON value that fills the whole text (surrounding whitespace allowed).
-pub fn parse(text: &str) -> Result<Json, JsonError> {
+pub fn parse(text: &str) -> Result<Json<'_>, JsonError> {
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
         at: 0,
         line: 1,
         line_start: 0,
+        column_cache: std::cell::Cell::new((0, 0)),
     };
     reader.skip_whitespace();
     let value = reader.value(0)?;
@@ -140,21 +143,31 @@ struct Reader<'a> {
     at: usize,
     line: u32,
     line_start: usize,
+    /// (offset scanned up to, continuation bytes between the line start and it).
+    column_cache: std::cell::Cell<(usize, usize)>,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn pos(&self) -> Position {
-        // Columns count characters, so a non-ASCII line costs a scan; ASCII is the rule.
-        let line_text = self.text.get(self.line_start..self.at).unwrap_or("");
-        let column = if line_text.is_ascii() {
-            line_text.len()
-        } else {
-            line_text.chars().count()
-        };
+        // Columns count characters: a column is the bytes since the line start
+        // less the UTF-8 continuation bytes among them. Those are counted
+        // incrementally, so positions cost amortised O(1) even on a document
+        // that is one long line.
+        let is_continuation = |b: &u8| (*b & 0xC0) == 0x80;
+        let (mut scanned, mut continuations) = self.column_cache.get();
+        if scanned < self.line_start || scanned > self.at {
+            scanned = self.line_start;
+            continuations = 0;
+        }
+        continuations += self.bytes[scanned..self.at]
+            .iter()
+            .filter(|b| is_continuation(b))
+            .count();
+        self.column_cache.set((self.at, continuations));
         Position {
             offset: self.at,
             line: self.line,
-            column: column as u32 + 1,
+            column: (self.at - self.line_start - continuations) as u32 + 1,
         }
     }
 
@@ -189,22 +202,16 @@ impl Reader<'_> {
     }
 
     fn describe_here(&self) -> String {
-        match self
-            .text
-            .get(self.at..)
-            .and_then(|rest| rest.chars().next())
-        {
+        match self.text.get(self.at..).and_then(|rest| rest.chars().next()) {
             None => "the end of the document".into(),
             Some(c) if c.is_control() => format!("the control character U+{:04X}", c as u32),
             Some(c) => format!("`{c}`"),
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Json, JsonError> {
+    fn value(&mut self, depth: usize) -> Result<Json<'a>, JsonError> {
         if depth >= MAX_DEPTH {
-            return Err(
-                self.error_here(format!("the document nests deeper than {MAX_DEPTH} levels"))
-            );
+            return Err(self.error_here(format!("the document nests deeper than {MAX_DEPTH} levels")));
         }
         let pos = self.pos();
         let value = match self.peek() {
@@ -221,28 +228,22 @@ impl Reader<'_> {
                 return Err(e);
             }
             _ => {
-                return Err(self.error_here(format!(
-                    "expected a JSON value, found {}",
-                    self.describe_here()
-                )));
+                return Err(self.error_here(format!("expected a JSON value, found {}", self.describe_here())));
             }
         };
         Ok(Json { value, pos })
     }
 
-    fn keyword(&mut self, word: &str, value: JsonValue) -> Result<JsonValue, JsonError> {
+    fn keyword(&mut self, word: &str, value: JsonValue<'a>) -> Result<JsonValue<'a>, JsonError> {
         if self.bytes[self.at..].starts_with(word.as_bytes()) {
             self.at += word.len();
             Ok(value)
         } else {
-            Err(self.error_here(format!(
-                "expected a JSON value, found {}",
-                self.describe_here()
-            )))
+            Err(self.error_here(format!("expected a JSON value, found {}", self.describe_here())))
         }
     }
 
-    fn number(&mut self) -> Result<String, JsonError> {
+    fn number(&mut self) -> Result<&'a str, JsonError> {
         let start = self.at;
         let start_pos = self.pos();
         let bad = |r: &Self| r.error_at(start_pos, "invalid number");
@@ -271,7 +272,7 @@ impl Reader<'_> {
             }
             self.digits();
         }
-        Ok(self.text[start..self.at].to_string())
+        Ok(&self.text[start..self.at])
     }
 
     fn digits(&mut self) {
@@ -280,9 +281,10 @@ impl Reader<'_> {
         }
     }
 
-    fn string(&mut self) -> Result<String, JsonError> {
+    fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
         let open = self.pos();
         self.at += 1; // the opening quote
+        let start = self.at;
         let mut out = String::new();
         loop {
             // Copy the longest run that needs no attention in one go.
@@ -293,32 +295,29 @@ impl Reader<'_> {
                 }
                 self.at += 1;
             }
-            out.push_str(&self.text[run_start..self.at]);
             match self.peek() {
                 None => {
-                    return Err(self.error_at(
-                        open,
-                        "a string is not closed before the end of the document",
-                    ));
+                    return Err(self.error_at(open, "a string is not closed before the end of the document"));
+                }
+                // Without escapes the string is a slice of the text: no copy.
+                Some(b'"') if run_start == start => {
+                    self.at += 1;
+                    return Ok(Cow::Borrowed(&self.text[start..self.at - 1]));
                 }
                 Some(b'"') => {
+                    out.push_str(&self.text[run_start..self.at]);
                     self.at += 1;
-                    return Ok(out);
+                    return Ok(Cow::Owned(out));
                 }
                 Some(b'\\') => {
+                    out.push_str(&self.text[run_start..self.at]);
                     self.at += 1;
                     self.escape(&mut out)?;
                 }
                 Some(_) => {
-                    let mut e = self.error_here(format!(
-                        "{} is not allowed inside a string",
-                        self.describe_here()
-                    ));
+                    let mut e = self.error_here(format!("{} is not allowed inside a string", self.describe_here()));
                     if self.peek() == Some(b'\n') {
-                        e.hint = Some(
-                            "a string must end on the line it starts; write \\n for a line break"
-                                .into(),
-                        );
+                        e.hint = Some("a string must end on the line it starts; write \\n for a line break".into());
                     }
                     return Err(e);
                 }
@@ -386,7 +385,7 @@ impl Reader<'_> {
         }
     }
 
-    fn array(&mut self, depth: usize) -> Result<JsonValue, JsonError> {
+    fn array(&mut self, depth: usize) -> Result<JsonValue<'a>, JsonError> {
         self.at += 1;
         let mut items = Vec::new();
         self.skip_whitespace();
@@ -415,7 +414,8 @@ impl Reader<'_> {
                 Some(b':') => {
                     let mut e = self.error_here("expected `,` or `]` in an array, found `:`");
                     e.hint = Some(
-                        "a key and value (`\"Key\": value`) belong in an object `{...}`, not in an array `[...]`".into(),
+                        "a key and value (`\"Key\": value`) belong in an object `{...}`, not in an array `[...]`"
+                            .into(),
                     );
                     return Err(e);
                 }
@@ -429,9 +429,9 @@ impl Reader<'_> {
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<JsonValue, JsonError> {
+    fn object(&mut self, depth: usize) -> Result<JsonValue<'a>, JsonError> {
         self.at += 1;
-        let mut members: Vec<Member> = Vec::new();
+        let mut members: Vec<Member<'a>> = Vec::new();
         self.skip_whitespace();
         if self.peek() == Some(b'}') {
             self.at += 1;
@@ -475,11 +475,7 @@ impl Reader<'_> {
             self.at += 1;
             self.skip_whitespace();
             let value = self.value(depth + 1)?;
-            members.push(Member {
-                key,
-                key_pos,
-                value,
-            });
+            members.push(Member { key, key_pos, value });
             self.skip_whitespace();
             match self.peek() {
                 Some(b',') => self.at += 1,
@@ -515,15 +511,12 @@ mod tests {
         };
         assert_eq!(members[0].key, "a");
         assert_eq!((members[0].key_pos.line, members[0].key_pos.column), (2, 3));
-        assert_eq!(
-            (members[1].value.pos.line, members[1].value.pos.column),
-            (3, 8)
-        );
+        assert_eq!((members[1].value.pos.line, members[1].value.pos.column), (3, 8));
         let JsonValue::Array(items) = &members[0].value.value else {
             panic!("array expected")
         };
         assert_eq!(items[1].value, JsonValue::String("x".into()));
-        assert_eq!(items[0].value, JsonValue::Number("1".into()));
+        assert_eq!(items[0].value, JsonValue::Number("1"));
     }
 
     #[test]

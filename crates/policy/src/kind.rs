@@ -139,9 +139,7 @@ impl PolicyKind {
 
     fn principal_rule(self) -> PrincipalRule {
         match self {
-            PolicyKind::Trust | PolicyKind::Resource | PolicyKind::DynamodbTable => {
-                PrincipalRule::Required
-            }
+            PolicyKind::Trust | PolicyKind::Resource | PolicyKind::DynamodbTable => PrincipalRule::Required,
             PolicyKind::Rcp => PrincipalRule::RequiredWildcard,
             _ => PrincipalRule::Forbidden,
         }
@@ -202,8 +200,7 @@ pub mod messages {
     pub const EFFECT_REQUIRED: &str = "Missing required field Effect";
     pub const SID_CHARACTERS: &str = "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*";
     pub const SID_UNIQUE: &str = "Statement IDs (SID) in a single policy must be unique.";
-    pub const VENDOR_PREFIX: &str =
-        "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.";
+    pub const VENDOR_PREFIX: &str = "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.";
 }
 
 /// Everything the kind forbids or requires that the document gets wrong.
@@ -223,9 +220,8 @@ pub fn check(kind: PolicyKind, text: &str, doc: &PolicyDocument) -> Vec<Finding>
             }
             if !sid.value.is_empty() && sids.contains(&sid.value.as_str()) {
                 out.push(
-                    Finding::error("DUPLICATE_SID", messages::SID_UNIQUE, sid.pos).with_fix(
-                        format!("rename one of the statements called `{}`", sid.value),
-                    ),
+                    Finding::error("DUPLICATE_SID", messages::SID_UNIQUE, sid.pos)
+                        .with_fix(format!("rename one of the statements called `{}`", sid.value)),
                 );
             }
             sids.push(&sid.value);
@@ -288,8 +284,10 @@ fn check_statement(kind: PolicyKind, st: &Statement, out: &mut Vec<Finding>) {
         for a in action.values.iter() {
             if a.value != "*" && !valid_action_shape(&a.value) {
                 out.push(
-                    Finding::error("INVALID_ACTION", messages::VENDOR_PREFIX, a.pos)
-                        .with_fix(format!("write the action as service:Name, e.g. \"sts:AssumeRole\" (found `{}`)", a.value)),
+                    Finding::error("INVALID_ACTION", messages::VENDOR_PREFIX, a.pos).with_fix(format!(
+                        "write the action as service:Name, e.g. \"sts:AssumeRole\" (found `{}`)",
+                        a.value
+                    )),
                 );
             }
         }
@@ -298,8 +296,12 @@ fn check_statement(kind: PolicyKind, st: &Statement, out: &mut Vec<Finding>) {
         for r in resource.values.iter() {
             if !valid_resource_shape(&r.value) {
                 out.push(
-                    Finding::error("INVALID_ARN", format!("Resource {} must be in ARN format or \"*\".", r.value), r.pos)
-                        .with_fix("write an ARN such as arn:aws:dynamodb:eu-west-2:111122223333:table/Orders, or \"*\""),
+                    Finding::error(
+                        "INVALID_ARN",
+                        format!("Resource {} must be in ARN format or \"*\".", r.value),
+                        r.pos,
+                    )
+                    .with_fix("write an ARN such as arn:aws:dynamodb:eu-west-2:111122223333:table/Orders, or \"*\""),
                 );
             }
         }
@@ -309,15 +311,12 @@ fn check_statement(kind: PolicyKind, st: &Statement, out: &mut Vec<Finding>) {
             for entry in &block.entries {
                 if !entry.key.value.contains(':') {
                     out.push(
-                        Finding::error(
-                            "INVALID_CONDITION_KEY",
-                            messages::VENDOR_PREFIX,
-                            entry.key.pos,
-                        )
-                        .with_fix(format!(
-                            "condition keys carry a prefix, e.g. aws:{} or sts:{}",
-                            entry.key.value, entry.key.value
-                        )),
+                        Finding::error("INVALID_CONDITION_KEY", messages::VENDOR_PREFIX, entry.key.pos).with_fix(
+                            format!(
+                                "condition keys carry a prefix, e.g. aws:{} or sts:{}",
+                                entry.key.value, entry.key.value
+                            ),
+                        ),
                     );
                 }
             }
@@ -352,35 +351,47 @@ pub fn valid_resource_shape(resource: &str) -> bool {
 
 fn check_characters(text: &str, out: &mut Vec<Finding>) {
     // IAM accepts tab, line feed, carriage return and U+0020..U+00FF (spec §3.1).
-    let mut line = 1u32;
-    let mut line_start = 0usize;
-    for (offset, c) in text.char_indices() {
-        if c == '\n' {
-            line += 1;
-            line_start = offset + 1;
-            continue;
-        }
-        let allowed = matches!(c, '\t' | '\r') || ('\u{20}'..='\u{FF}').contains(&c);
-        if !allowed {
-            let column = 1 + text[line_start..offset].chars().count() as u32;
-            out.push(
-                Finding::error(
-                    "INVALID_CHARACTER",
-                    format!("{} The character U+{:04X} is not allowed in a policy document", crate::parse::SYNTAX_ERRORS, c as u32),
-                    Position { offset, line, column },
-                )
-                .with_fix("policy documents may hold only tab, line breaks and the characters U+0020 to U+00FF"),
-            );
-            return;
-        }
-    }
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r') || ('\u{20}'..='\u{FF}').contains(&c);
+    // Most documents are ASCII: check bytes, and only look at characters past the first suspect byte.
+    let Some(suspect) = text
+        .bytes()
+        .position(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || b >= 0x80)
+    else {
+        return;
+    };
+    let Some((offset, c)) = text[suspect..]
+        .char_indices()
+        .map(|(i, c)| (suspect + i, c))
+        .find(|(_, c)| !allowed(*c))
+    else {
+        return;
+    };
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let position = Position {
+        offset,
+        line: 1 + text[..offset].bytes().filter(|b| *b == b'\n').count() as u32,
+        column: 1 + text[line_start..offset].chars().count() as u32,
+    };
+    out.push(
+        Finding::error(
+            "INVALID_CHARACTER",
+            format!(
+                "{} The character U+{:04X} is not allowed in a policy document",
+                crate::parse::SYNTAX_ERRORS,
+                c as u32
+            ),
+            position,
+        )
+        .with_fix("policy documents may hold only tab, line breaks and the characters U+0020 to U+00FF"),
+    );
 }
 
 fn check_size(kind: PolicyKind, text: &str, pos: Position, out: &mut Vec<Finding>) {
     let (size, limit) = match kind.size_rule() {
-        SizeRule::NonWhitespaceChars(limit) => {
-            (text.chars().filter(|c| !c.is_whitespace()).count(), limit)
+        SizeRule::NonWhitespaceChars(limit) if text.is_ascii() => {
+            (text.bytes().filter(|b| !b.is_ascii_whitespace()).count(), limit)
         }
+        SizeRule::NonWhitespaceChars(limit) => (text.chars().filter(|c| !c.is_whitespace()).count(), limit),
         SizeRule::Bytes(limit) => (text.len(), limit),
         SizeRule::Unlimited => return,
     };
@@ -388,7 +399,10 @@ fn check_size(kind: PolicyKind, text: &str, pos: Position, out: &mut Vec<Finding
         out.push(
             Finding::error(
                 "POLICY_SIZE_EXCEEDED",
-                format!("Maximum policy size of {limit} bytes exceeded for a {} policy ({size} counted)", kind.name()),
+                format!(
+                    "Maximum policy size of {limit} bytes exceeded for a {} policy ({size} counted)",
+                    kind.name()
+                ),
                 pos,
             )
             .with_fix("split the policy, or replace lists of actions and resources with wildcards"),
@@ -403,10 +417,7 @@ mod tests {
 
     fn codes(kind: PolicyKind, text: &str) -> Vec<&'static str> {
         let doc = parse_document(text).document.unwrap();
-        check(kind, text, &doc)
-            .into_iter()
-            .map(|f| f.code)
-            .collect()
+        check(kind, text, &doc).into_iter().map(|f| f.code).collect()
     }
 
     #[test]
@@ -414,11 +425,7 @@ mod tests {
         let text = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3"}]}"#;
         assert_eq!(
             codes(PolicyKind::Identity, text),
-            [
-                "UNSUPPORTED_PRINCIPAL",
-                "MISSING_RESOURCE",
-                "INVALID_ACTION"
-            ]
+            ["UNSUPPORTED_PRINCIPAL", "MISSING_RESOURCE", "INVALID_ACTION"]
         );
     }
 
@@ -450,11 +457,7 @@ mod tests {
         );
         assert_eq!(
             codes(PolicyKind::Trust, &big),
-            [
-                "POLICY_SIZE_EXCEEDED",
-                "MISSING_PRINCIPAL",
-                "UNSUPPORTED_RESOURCE"
-            ]
+            ["POLICY_SIZE_EXCEEDED", "MISSING_PRINCIPAL", "UNSUPPORTED_RESOURCE"]
         );
     }
 
@@ -463,9 +466,6 @@ mod tests {
         let trust = parse_document(
             r#"{"Statement":[{"Effect":"Allow","Principal":{"Federated":"x"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#,
         );
-        assert_eq!(
-            PolicyKind::infer(&trust.document.unwrap()),
-            PolicyKind::Trust
-        );
+        assert_eq!(PolicyKind::infer(&trust.document.unwrap()), PolicyKind::Trust);
     }
 }

@@ -9,10 +9,7 @@
 //!   of each kind of policy; [`Policy::parse`] does both and compiles the result.
 //! * [`authorize`] decides a [`Request`] against a [`PolicySet`] and says why.
 //! * [`lint`] reports every finding in a document.
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
-)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod finding;
 pub mod json;

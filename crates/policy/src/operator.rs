@@ -81,9 +81,7 @@ const ALL: [(BaseOperator, &str); 27] = [
 
 impl BaseOperator {
     pub fn name(self) -> &'static str {
-        ALL.iter()
-            .find(|(op, _)| *op == self)
-            .map_or("", |(_, n)| n)
+        ALL.iter().find(|(op, _)| *op == self).map_or("", |(_, n)| n)
     }
 
     /// Every operator name, for suggestions.
@@ -259,11 +257,6 @@ mod tests {
             Some("StringEquals")
         );
         assert!(Operator::parse("NullIfExists").is_err());
-        assert!(
-            Operator::parse("Frobnicate")
-                .unwrap_err()
-                .suggestion
-                .is_none()
-        );
+        assert!(Operator::parse("Frobnicate").unwrap_err().suggestion.is_none());
     }
 }

@@ -8,6 +8,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::json::{self, Json, JsonValue, Member, Position};
+
 use crate::model::*;
 use crate::operator::Operator;
 use crate::text::closest;
@@ -44,26 +45,18 @@ pub fn parse_document_bytes(bytes: &[u8]) -> Parsed {
 fn json_error(e: json::JsonError) -> Parsed {
     let mut finding = Finding::error(
         "JSON_SYNTAX_ERROR",
-        format!(
-            "{SYNTAX_ERRORS} The document is not valid JSON: {}",
-            e.message
-        ),
+        format!("{SYNTAX_ERRORS} The document is not valid JSON: {}", e.message),
         e.pos,
     );
-    finding.fix = Some(
-        e.hint
-            .unwrap_or_else(|| "fix the JSON syntax at this position".into()),
-    );
+    finding.fix = Some(e.hint.unwrap_or_else(|| "fix the JSON syntax at this position".into()));
     Parsed {
         document: None,
         findings: vec![finding],
     }
 }
 
-fn read_root(root: &Json) -> Parsed {
-    let mut reader = Reader {
-        findings: Vec::new(),
-    };
+fn read_root(root: &Json<'_>) -> Parsed {
+    let mut reader = Reader { findings: Vec::new() };
     let document = reader.document(root);
     Parsed {
         document,
@@ -90,18 +83,11 @@ const STATEMENT_ELEMENTS: [&str; 10] = [
 ];
 
 impl Reader {
-    fn error(
-        &mut self,
-        code: &'static str,
-        message: impl Into<String>,
-        pos: Position,
-        fix: impl Into<String>,
-    ) {
-        self.findings
-            .push(Finding::error(code, message, pos).with_fix(fix));
+    fn error(&mut self, code: &'static str, message: impl Into<String>, pos: Position, fix: impl Into<String>) {
+        self.findings.push(Finding::error(code, message, pos).with_fix(fix));
     }
 
-    fn wrong_type(&mut self, element: &str, expected: &str, found: &Json) {
+    fn wrong_type(&mut self, element: &str, expected: &str, found: &Json<'_>) {
         self.error(
             "INVALID_ELEMENT_TYPE",
             format!(
@@ -113,7 +99,7 @@ impl Reader {
         );
     }
 
-    fn unknown_element(&mut self, member: &Member, known: &[&'static str], place: &str) {
+    fn unknown_element(&mut self, member: &Member<'_>, known: &[&'static str], place: &str) {
         let suggestion = closest(&member.key, known.iter().copied(), 3);
         let fix = match suggestion {
             Some(s) => format!("did you mean `{s}`? Element names are case-sensitive"),
@@ -128,7 +114,7 @@ impl Reader {
     }
 
     /// Reports a second occurrence of an element; AWS refuses duplicate keys.
-    fn duplicate(&mut self, member: &Member) {
+    fn duplicate(&mut self, member: &Member<'_>) {
         self.error(
             "DUPLICATE_ELEMENT",
             format!("{SYNTAX_ERRORS} `{}` appears more than once", member.key),
@@ -137,7 +123,7 @@ impl Reader {
         );
     }
 
-    fn document(&mut self, root: &Json) -> Option<PolicyDocument> {
+    fn document(&mut self, root: &Json<'_>) -> Option<PolicyDocument> {
         let JsonValue::Object(members) = &root.value else {
             self.error(
                 "INVALID_DOCUMENT",
@@ -155,7 +141,7 @@ impl Reader {
         let mut statements = None;
         let mut order = Vec::new();
         for member in members {
-            let (slot_taken, element) = match member.key.as_str() {
+            let (slot_taken, element) = match member.key.as_ref() {
                 "Version" => (version.is_some(), TopElement::Version),
                 "Id" => (id.is_some(), TopElement::Id),
                 "Statement" => (statements.is_some(), TopElement::Statement),
@@ -196,7 +182,7 @@ impl Reader {
         })
     }
 
-    fn version(&mut self, value: &Json) -> Option<Located<String>> {
+    fn version(&mut self, value: &Json<'_>) -> Option<Located<String>> {
         let v = self.plain_string("Version", value)?;
         if Version::parse(&v.value).is_none() {
             self.error(
@@ -212,9 +198,9 @@ impl Reader {
         Some(v)
     }
 
-    fn plain_string(&mut self, element: &str, value: &Json) -> Option<Located<String>> {
+    fn plain_string(&mut self, element: &str, value: &Json<'_>) -> Option<Located<String>> {
         match &value.value {
-            JsonValue::String(s) => Some(Located::new(s.clone(), value.pos)),
+            JsonValue::String(s) => Some(Located::new(s.to_string(), value.pos)),
             _ => {
                 self.wrong_type(element, "a string", value);
                 None
@@ -222,18 +208,10 @@ impl Reader {
         }
     }
 
-    fn statements(&mut self, value: &Json) -> OneOrMany<Statement> {
+    fn statements(&mut self, value: &Json<'_>) -> OneOrMany<Statement> {
         match &value.value {
-            JsonValue::Object(_) => OneOrMany::One(
-                self.statement(value)
-                    .unwrap_or_else(|| empty_statement(value.pos)),
-            ),
-            JsonValue::Array(items) => OneOrMany::Many(
-                items
-                    .iter()
-                    .filter_map(|item| self.statement(item))
-                    .collect(),
-            ),
+            JsonValue::Object(_) => OneOrMany::One(self.statement(value).unwrap_or_else(|| empty_statement(value.pos))),
+            JsonValue::Array(items) => OneOrMany::Many(items.iter().filter_map(|item| self.statement(item)).collect()),
             _ => {
                 self.wrong_type("Statement", "an object or an array of objects", value);
                 OneOrMany::Many(Vec::new())
@@ -241,7 +219,7 @@ impl Reader {
         }
     }
 
-    fn statement(&mut self, value: &Json) -> Option<Statement> {
+    fn statement(&mut self, value: &Json<'_>) -> Option<Statement> {
         let JsonValue::Object(members) = &value.value else {
             self.wrong_type("Statement", "an object or an array of objects", value);
             return None;
@@ -249,7 +227,7 @@ impl Reader {
         let mut st = empty_statement(value.pos);
         let mut seen: Vec<StatementElement> = Vec::new();
         for member in members {
-            let element = match member.key.as_str() {
+            let element = match member.key.as_ref() {
                 "Sid" => StatementElement::Sid,
                 "Effect" => StatementElement::Effect,
                 "Principal" | "NotPrincipal" => StatementElement::Principal,
@@ -279,22 +257,22 @@ impl Reader {
                 StatementElement::Effect => st.effect = self.effect(&member.value),
                 StatementElement::Principal => st.principal = self.principal(negated, member),
                 StatementElement::Action => {
-                    st.action =
-                        self.string_list(&member.key, &member.value)
-                            .map(|values| ActionElement {
-                                negated,
-                                values,
-                                pos: member.key_pos,
-                            });
-                }
-                StatementElement::Resource => {
-                    st.resource = self.string_list(&member.key, &member.value).map(|values| {
-                        ResourceElement {
+                    st.action = self
+                        .string_list(&member.key, &member.value)
+                        .map(|values| ActionElement {
                             negated,
                             values,
                             pos: member.key_pos,
-                        }
-                    });
+                        });
+                }
+                StatementElement::Resource => {
+                    st.resource = self
+                        .string_list(&member.key, &member.value)
+                        .map(|values| ResourceElement {
+                            negated,
+                            values,
+                            pos: member.key_pos,
+                        });
                 }
                 StatementElement::Condition => st.condition = self.condition(&member.value),
             }
@@ -302,7 +280,7 @@ impl Reader {
         Some(st)
     }
 
-    fn effect(&mut self, value: &Json) -> Option<Located<Effect>> {
+    fn effect(&mut self, value: &Json<'_>) -> Option<Located<Effect>> {
         let text = self.plain_string("Effect", value)?;
         match text.value.as_str() {
             "Allow" => Some(Located::new(Effect::Allow, text.pos)),
@@ -315,9 +293,7 @@ impl Reader {
                 };
                 self.error(
                     "INVALID_EFFECT",
-                    format!(
-                        "{LEGACY_PARSING}: the effect {other} is not valid. Use Allow or Deny."
-                    ),
+                    format!("{LEGACY_PARSING}: the effect {other} is not valid. Use Allow or Deny."),
                     text.pos,
                     fix,
                 );
@@ -327,14 +303,14 @@ impl Reader {
     }
 
     /// A string or a non-empty... AWS accepts an empty array too; the linter flags it.
-    fn string_list(&mut self, element: &str, value: &Json) -> Option<OneOrMany<Located<String>>> {
+    fn string_list(&mut self, element: &str, value: &Json<'_>) -> Option<OneOrMany<Located<String>>> {
         match &value.value {
-            JsonValue::String(s) => Some(OneOrMany::One(Located::new(s.clone(), value.pos))),
+            JsonValue::String(s) => Some(OneOrMany::One(Located::new(s.to_string(), value.pos))),
             JsonValue::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for item in items {
                     match &item.value {
-                        JsonValue::String(s) => out.push(Located::new(s.clone(), item.pos)),
+                        JsonValue::String(s) => out.push(Located::new(s.to_string(), item.pos)),
                         _ => self.wrong_type(element, "a string or an array of strings", item),
                     }
                 }
@@ -347,7 +323,7 @@ impl Reader {
         }
     }
 
-    fn principal(&mut self, negated: bool, member: &Member) -> Option<PrincipalElement> {
+    fn principal(&mut self, negated: bool, member: &Member<'_>) -> Option<PrincipalElement> {
         let value = &member.value;
         let principal = match &value.value {
             JsonValue::String(s) if s == "*" => PrincipalValue::Wildcard,
@@ -364,17 +340,10 @@ impl Reader {
                 let mut map: Vec<(Located<PrincipalType>, OneOrMany<Located<String>>)> = Vec::new();
                 for entry in entries {
                     let Some(kind) = PrincipalType::parse(&entry.key) else {
-                        let suggestion = closest(
-                            &entry.key,
-                            ["AWS", "Federated", "Service", "CanonicalUser"],
-                            3,
-                        );
+                        let suggestion = closest(&entry.key, ["AWS", "Federated", "Service", "CanonicalUser"], 3);
                         self.error(
                             "INVALID_PRINCIPAL",
-                            format!(
-                                "Invalid principal in policy: \"{}\" is not a principal type",
-                                entry.key
-                            ),
+                            format!("Invalid principal in policy: \"{}\" is not a principal type", entry.key),
                             entry.key_pos,
                             match suggestion {
                                 Some(s) => format!("did you mean \"{s}\"?"),
@@ -394,11 +363,7 @@ impl Reader {
                 PrincipalValue::Map(map)
             }
             _ => {
-                self.wrong_type(
-                    &member.key,
-                    "\"*\" or an object such as {\"AWS\": \"...\"}",
-                    value,
-                );
+                self.wrong_type(&member.key, "\"*\" or an object such as {\"AWS\": \"...\"}", value);
                 return None;
             }
         };
@@ -409,7 +374,7 @@ impl Reader {
         })
     }
 
-    fn condition(&mut self, value: &Json) -> Option<Located<Vec<ConditionBlock>>> {
+    fn condition(&mut self, value: &Json<'_>) -> Option<Located<Vec<ConditionBlock>>> {
         let JsonValue::Object(operators) = &value.value else {
             self.wrong_type(
                 "Condition",
@@ -423,8 +388,7 @@ impl Reader {
             if let Err(unknown) = Operator::parse(&op.key) {
                 let fix = match unknown.suggestion {
                     Some("Null") if op.key.starts_with("Null") || op.key.contains(":Null") => {
-                        "Null takes neither IfExists nor a set qualifier; write \"Null\""
-                            .to_string()
+                        "Null takes neither IfExists nor a set qualifier; write \"Null\"".to_string()
                     }
                     Some(s) => format!("did you mean `{s}`? Operator names are case-sensitive"),
                     None => "use a condition operator such as StringEquals, ArnLike or Bool".into(),
@@ -453,40 +417,34 @@ impl Reader {
                 }
                 if let Some(values) = self.condition_values(key) {
                     entries.push(ConditionEntry {
-                        key: Located::new(key.key.clone(), key.key_pos),
+                        key: Located::new(key.key.to_string(), key.key_pos),
                         values,
                     });
                 }
             }
             blocks.push(ConditionBlock {
-                operator: Located::new(op.key.clone(), op.key_pos),
+                operator: Located::new(op.key.to_string(), op.key_pos),
                 entries,
             });
         }
         Some(Located::new(blocks, value.pos))
     }
 
-    fn condition_values(&mut self, key: &Member) -> Option<OneOrMany<Located<ConditionValue>>> {
+    fn condition_values(&mut self, key: &Member<'_>) -> Option<OneOrMany<Located<ConditionValue>>> {
         let scalar = |this: &mut Self, v: &Json| -> Option<Located<ConditionValue>> {
             let value = match &v.value {
-                JsonValue::String(s) => ConditionValue::String(s.clone()),
-                JsonValue::Number(n) => ConditionValue::Number(n.clone()),
+                JsonValue::String(s) => ConditionValue::String(s.to_string()),
+                JsonValue::Number(n) => ConditionValue::Number(n.to_string()),
                 JsonValue::Bool(b) => ConditionValue::Bool(*b),
                 _ => {
-                    this.wrong_type(
-                        &key.key,
-                        "a string, number or boolean, or an array of them",
-                        v,
-                    );
+                    this.wrong_type(&key.key, "a string, number or boolean, or an array of them", v);
                     return None;
                 }
             };
             Some(Located::new(value, v.pos))
         };
         match &key.value.value {
-            JsonValue::Array(items) => Some(OneOrMany::Many(
-                items.iter().filter_map(|i| scalar(self, i)).collect(),
-            )),
+            JsonValue::Array(items) => Some(OneOrMany::Many(items.iter().filter_map(|i| scalar(self, i)).collect())),
             _ => scalar(self, &key.value).map(OneOrMany::One),
         }
     }
@@ -553,15 +511,10 @@ mod tests {
 
     #[test]
     fn refuses_duplicates_and_conflicts() {
-        let parsed = parse_document(
-            r#"{"Statement":[{"Effect":"Allow","Action":"a:b","NotAction":"c:d","Effect":"Deny"}]}"#,
-        );
+        let parsed =
+            parse_document(r#"{"Statement":[{"Effect":"Allow","Action":"a:b","NotAction":"c:d","Effect":"Deny"}]}"#);
         assert_eq!(
-            parsed
-                .findings
-                .iter()
-                .filter(|f| f.code == "DUPLICATE_ELEMENT")
-                .count(),
+            parsed.findings.iter().filter(|f| f.code == "DUPLICATE_ELEMENT").count(),
             2
         );
     }

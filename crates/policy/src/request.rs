@@ -80,14 +80,9 @@ impl Principal {
             }),
             ("iam", r) if r.starts_with("user/") => Some(Principal::User { arn }),
             ("sts", r) if r.starts_with("assumed-role/") && r.matches('/').count() >= 2 => {
-                Some(Principal::AssumedRole {
-                    arn,
-                    role_arn: None,
-                })
+                Some(Principal::AssumedRole { arn, role_arn: None })
             }
-            ("sts", r) if r.starts_with("federated-user/") => {
-                Some(Principal::FederatedUser { arn })
-            }
+            ("sts", r) if r.starts_with("federated-user/") => Some(Principal::FederatedUser { arn }),
             // A role ARN as caller stands for a session of that role.
             ("iam", r) if r.starts_with("role/") => {
                 let name = r.rsplit('/').next().unwrap_or(r);
@@ -104,12 +99,10 @@ impl Principal {
     pub fn account(&self) -> Option<&str> {
         match self {
             Principal::Root { account } => Some(account),
-            Principal::User { arn }
-            | Principal::AssumedRole { arn, .. }
-            | Principal::FederatedUser { arn } => arn.split(':').nth(4),
-            Principal::WebIdentity { .. } | Principal::Service { .. } | Principal::Anonymous => {
-                None
+            Principal::User { arn } | Principal::AssumedRole { arn, .. } | Principal::FederatedUser { arn } => {
+                arn.split(':').nth(4)
             }
+            Principal::WebIdentity { .. } | Principal::Service { .. } | Principal::Anonymous => None,
         }
     }
 
@@ -117,9 +110,9 @@ impl Principal {
     pub fn display_arn(&self) -> String {
         match self {
             Principal::Root { account } => format!("arn:aws:iam::{account}:root"),
-            Principal::User { arn }
-            | Principal::AssumedRole { arn, .. }
-            | Principal::FederatedUser { arn } => arn.clone(),
+            Principal::User { arn } | Principal::AssumedRole { arn, .. } | Principal::FederatedUser { arn } => {
+                arn.clone()
+            }
             Principal::WebIdentity { provider } => provider.clone(),
             Principal::Service { service } => service.clone(),
             Principal::Anonymous => "anonymous".into(),
@@ -144,10 +137,7 @@ impl Principal {
 
     /// Whether the principal is a session (role or federated user), to which session policies apply.
     pub fn is_session(&self) -> bool {
-        matches!(
-            self,
-            Principal::AssumedRole { .. } | Principal::FederatedUser { .. }
-        )
+        matches!(self, Principal::AssumedRole { .. } | Principal::FederatedUser { .. })
     }
 
     /// Principals with no identity-based policies of their own: only the
@@ -168,8 +158,35 @@ impl Principal {
 /// value, as in AWS.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Context {
-    /// Sorted by key for binary search.
-    entries: Vec<(String, ContextValue)>,
+    /// Sorted by (hash, key) for binary search: deciding looks keys up often,
+    /// and comparing hashes first spares most string comparisons.
+    #[serde(serialize_with = "serialize_entries")]
+    entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Entry {
+    hash: u64,
+    key: String,
+    value: ContextValue,
+}
+
+fn serialize_entries<S: serde::Serializer>(entries: &[Entry], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut sorted: Vec<&Entry> = entries.iter().collect();
+    sorted.sort_by(|a, b| a.key.cmp(&b.key));
+    let mut map = s.serialize_map(Some(sorted.len()))?;
+    for e in sorted {
+        map.serialize_entry(&e.key, &e.value)?;
+    }
+    map.end()
+}
+
+/// FNV-1a of a lower-cased key: cheap, stable, and the same in every host.
+pub fn key_hash(lower_key: &str) -> u64 {
+    lower_key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -210,11 +227,7 @@ impl Context {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let values: Vec<String> = values
-            .into_iter()
-            .map(Into::into)
-            .filter(|v| !v.is_empty())
-            .collect();
+        let values: Vec<String> = values.into_iter().map(Into::into).filter(|v| !v.is_empty()).collect();
         self.insert(key, ContextValue::Multi(values));
         self
     }
@@ -235,25 +248,33 @@ impl Context {
 
     pub fn remove(&mut self, key: &str) {
         let key = key.to_ascii_lowercase();
-        if let Ok(i) = self.entries.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+        if let Ok(i) = self.search(key_hash(&key), &key) {
             self.entries.remove(i);
         }
     }
 
     fn insert(&mut self, key: &str, value: ContextValue) {
         let key = key.to_ascii_lowercase();
-        match self.entries.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
-            Ok(i) => self.entries[i].1 = value,
-            Err(i) => self.entries.insert(i, (key, value)),
+        let hash = key_hash(&key);
+        match self.search(hash, &key) {
+            Ok(i) => self.entries[i].value = value,
+            Err(i) => self.entries.insert(i, Entry { hash, key, value }),
         }
+    }
+
+    fn search(&self, hash: u64, lower_key: &str) -> Result<usize, usize> {
+        self.entries
+            .binary_search_by(|e| e.hash.cmp(&hash).then_with(|| e.key.as_str().cmp(lower_key)))
+    }
+
+    /// Looks up a key by its lower-cased name and that name's [`key_hash`].
+    pub fn get_hashed(&self, hash: u64, lower_key: &str) -> Option<&ContextValue> {
+        self.search(hash, lower_key).ok().map(|i| &self.entries[i].value)
     }
 
     /// Looks up a key by its lower-cased name.
     pub fn get_lower(&self, lower_key: &str) -> Option<&ContextValue> {
-        self.entries
-            .binary_search_by(|(k, _)| k.as_str().cmp(lower_key))
-            .ok()
-            .map(|i| &self.entries[i].1)
+        self.get_hashed(key_hash(lower_key), lower_key)
     }
 
     /// Looks up a key by any spelling.
@@ -266,7 +287,7 @@ impl Context {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+        self.entries.iter().map(|e| (e.key.as_str(), &e.value))
     }
 
     /// Adds the keys AWS derives from the principal (`aws:PrincipalArn`,
@@ -389,10 +410,7 @@ mod tests {
     #[test]
     fn classifies_caller_arns() {
         let p = Principal::from_arn("arn:aws:sts::111122223333:assumed-role/reader/s1").unwrap();
-        assert_eq!(
-            p.role_arn().unwrap(),
-            "arn:aws:iam::111122223333:role/reader"
-        );
+        assert_eq!(p.role_arn().unwrap(), "arn:aws:iam::111122223333:role/reader");
         assert_eq!(p.account(), Some("111122223333"));
         assert!(matches!(
             Principal::from_arn("arn:aws:iam::1:root"),
@@ -404,8 +422,7 @@ mod tests {
     #[test]
     fn context_from_json() {
         let ctx: Context =
-            serde_json::from_str(r#"{"aws:TagKeys":["a",""],"aws:SecureTransport":true,"n":5}"#)
-                .unwrap();
+            serde_json::from_str(r#"{"aws:TagKeys":["a",""],"aws:SecureTransport":true,"n":5}"#).unwrap();
         assert_eq!(ctx.get("aws:tagkeys").unwrap().values(), ["a"]);
         assert_eq!(ctx.get("aws:securetransport").unwrap().values(), ["true"]);
         assert_eq!(ctx.get("N").unwrap().values(), ["5"]);

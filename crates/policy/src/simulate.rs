@@ -190,9 +190,7 @@ fn malformed(what: &str, e: PolicyError) -> SimulateError {
 }
 
 /// Runs the simulation: every action against every resource.
-pub fn simulate_custom_policy(
-    input: &SimulateCustomPolicyInput,
-) -> Result<SimulatePolicyResponse, SimulateError> {
+pub fn simulate_custom_policy(input: &SimulateCustomPolicyInput) -> Result<SimulatePolicyResponse, SimulateError> {
     if input.action_names.is_empty() {
         return Err(invalid(
             "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null",
@@ -237,21 +235,17 @@ pub fn simulate_custom_policy(
 }
 
 fn policy_set(input: &SimulateCustomPolicyInput) -> Result<PolicySet, SimulateError> {
-    let list =
-        |kind: PolicyKind, name: &str, texts: &[String]| -> Result<Vec<Policy>, SimulateError> {
-            texts
-                .iter()
-                .enumerate()
-                .map(|(i, text)| {
-                    let id = format!("{name}.{}", i + 1);
-                    Policy::parse_with_id(kind, &id, text).map_err(|e| malformed(&id, e))
-                })
-                .collect()
-        };
-    let levels = |kind: PolicyKind,
-                  name: &str,
-                  levels: &[Vec<String>]|
-     -> Result<Vec<Vec<Policy>>, SimulateError> {
+    let list = |kind: PolicyKind, name: &str, texts: &[String]| -> Result<Vec<Policy>, SimulateError> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let id = format!("{name}.{}", i + 1);
+                Policy::parse_with_id(kind, &id, text).map_err(|e| malformed(&id, e))
+            })
+            .collect()
+    };
+    let levels = |kind: PolicyKind, name: &str, levels: &[Vec<String>]| -> Result<Vec<Vec<Policy>>, SimulateError> {
         levels
             .iter()
             .enumerate()
@@ -276,19 +270,12 @@ fn policy_set(input: &SimulateCustomPolicyInput) -> Result<PolicySet, SimulateEr
                     "ResourcePolicyKind {kind} is not a resource-based policy kind"
                 )));
             }
-            Some(
-                Policy::parse_with_id(kind, "ResourcePolicy", text)
-                    .map_err(|e| malformed("ResourcePolicy", e))?,
-            )
+            Some(Policy::parse_with_id(kind, "ResourcePolicy", text).map_err(|e| malformed("ResourcePolicy", e))?)
         }
         None => None,
     };
     Ok(PolicySet {
-        identity: list(
-            PolicyKind::Managed,
-            "PolicyInputList",
-            &input.policy_input_list,
-        )?,
+        identity: list(PolicyKind::Managed, "PolicyInputList", &input.policy_input_list)?,
         resource,
         permissions_boundary: boundaries.pop(),
         session: list(
@@ -323,9 +310,7 @@ fn caller(input: &SimulateCustomPolicyInput) -> Result<Principal, SimulateError>
         .map(|(_, r)| r)
     {
         if provider.starts_with("oidc-provider/") || provider.starts_with("saml-provider/") {
-            return Ok(Principal::WebIdentity {
-                provider: arn.clone(),
-            });
+            return Ok(Principal::WebIdentity { provider: arn.clone() });
         }
     }
     Principal::from_arn(arn).ok_or_else(|| {
@@ -355,10 +340,7 @@ fn resource_owner(input: &SimulateCustomPolicyInput) -> Result<Option<String>, S
     }
 }
 
-fn context(
-    input: &SimulateCustomPolicyInput,
-    principal: &Principal,
-) -> Result<Context, SimulateError> {
+fn context(input: &SimulateCustomPolicyInput, principal: &Principal) -> Result<Context, SimulateError> {
     let mut ctx = Context::new();
     for entry in &input.context_entries {
         if !CONTEXT_KEY_TYPES.contains(&entry.context_key_type.as_str()) {
@@ -369,10 +351,7 @@ fn context(
             )));
         }
         if entry.context_key_type.ends_with("List") || entry.context_key_values.len() > 1 {
-            ctx.set_multi(
-                &entry.context_key_name,
-                entry.context_key_values.iter().cloned(),
-            );
+            ctx.set_multi(&entry.context_key_name, entry.context_key_values.iter().cloned());
         } else if let Some(v) = entry.context_key_values.first() {
             ctx.set(&entry.context_key_name, v.clone());
         }
@@ -465,10 +444,7 @@ mod tests {
             results[0]["MatchedStatements"][0]["SourcePolicyId"],
             "PolicyInputList.1"
         );
-        assert_eq!(
-            results[0]["MatchedStatements"][0]["StartPosition"]["Line"],
-            1
-        );
+        assert_eq!(results[0]["MatchedStatements"][0]["StartPosition"]["Line"], 1);
         assert_eq!(results[1]["EvalDecision"], "implicitDeny");
         assert_eq!(
             results[1]["Explanation"]["Message"],
@@ -492,20 +468,16 @@ mod tests {
 
     #[test]
     fn refuses_bad_input_with_aws_codes() {
-        let e = simulate_custom_policy(&input(
-            r#"{"PolicyInputList":["{"],"ActionNames":["s3:GetObject"]}"#,
-        ))
-        .unwrap_err();
+        let e =
+            simulate_custom_policy(&input(r#"{"PolicyInputList":["{"],"ActionNames":["s3:GetObject"]}"#)).unwrap_err();
         assert_eq!(e.code, "MalformedPolicyDocument");
         assert!(
-            e.message.starts_with(
-                "PolicyInputList.1: MalformedPolicyDocument: Syntax errors in policy."
-            )
+            e.message
+                .starts_with("PolicyInputList.1: MalformedPolicyDocument: Syntax errors in policy.")
         );
         let e = simulate_custom_policy(&input(r#"{"ActionNames":[]}"#)).unwrap_err();
         assert_eq!(e.code, "InvalidInput");
-        let e = simulate_custom_policy(&input(r#"{"ActionNames":["a:b"],"CallerArn":"bob"}"#))
-            .unwrap_err();
+        let e = simulate_custom_policy(&input(r#"{"ActionNames":["a:b"],"CallerArn":"bob"}"#)).unwrap_err();
         assert!(e.message.contains("Invalid CallerArn bob"));
     }
 }

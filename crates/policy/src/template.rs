@@ -20,6 +20,7 @@ enum Part {
     /// `${key}` or `${key, 'default'}`; the key is stored lower-cased.
     Var {
         key: Box<str>,
+        hash: u64,
         default: Option<Box<str>>,
     },
 }
@@ -57,7 +58,7 @@ impl Template {
                 Part::Text(t) if like => wildcard::push_pattern(t, &mut |a| out.push(a)),
                 Part::Text(t) => out.push(Atom::Lit(t)),
                 Part::Escaped(c) => out.push(Atom::Lit(c)),
-                Part::Var { key, default } => match ctx.get_lower(key) {
+                Part::Var { key, hash, default } => match ctx.get_hashed(*hash, key) {
                     // Only single-valued keys can be substituted.
                     Some(ContextValue::Single(v)) => out.push(Atom::Lit(v)),
                     _ => out.push(Atom::Lit(default.as_deref()?)),
@@ -91,19 +92,19 @@ fn parse_variable(inner: &str) -> Part {
     // `${key, 'default'}`: the default is single-quoted after a comma.
     if let Some((key, default)) = inner.split_once(',') {
         let default = default.trim();
-        if let Some(d) = default
-            .strip_prefix('\'')
-            .and_then(|d| d.strip_suffix('\''))
-        {
-            return Part::Var {
-                key: key.trim().to_ascii_lowercase().into(),
-                default: Some(d.into()),
-            };
+        if let Some(d) = default.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')) {
+            return variable(key, Some(d));
         }
     }
+    variable(inner, None)
+}
+
+fn variable(key: &str, default: Option<&str>) -> Part {
+    let key = key.trim().to_ascii_lowercase();
     Part::Var {
-        key: inner.trim().to_ascii_lowercase().into(),
-        default: None,
+        hash: crate::request::key_hash(&key),
+        key: key.into(),
+        default: default.map(Into::into),
     }
 }
 

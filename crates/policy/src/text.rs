@@ -23,11 +23,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The candidate closest to `word` within `max` edits, ignoring ASCII case.
-pub fn closest<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-    max: usize,
-) -> Option<&'a str> {
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>, max: usize) -> Option<&'a str> {
     let lower = word.to_ascii_lowercase();
     candidates
         .into_iter()

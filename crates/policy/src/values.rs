@@ -33,9 +33,7 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 
 /// Base64 as BinaryEquals takes it.
 pub fn parse_binary(text: &str) -> Option<Vec<u8>> {
-    base64::engine::general_purpose::STANDARD
-        .decode(text.trim())
-        .ok()
+    base64::engine::general_purpose::STANDARD.decode(text.trim()).ok()
 }
 
 /// An address range: `10.0.0.0/8`, `2001:DB8::/32`, or one address (`/32`, `/128`).
@@ -55,9 +53,7 @@ impl Cidr {
         let network: IpAddr = addr.parse().ok()?;
         let max = if network.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
-            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
-                p.parse::<u8>().ok()?
-            }
+            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => p.parse::<u8>().ok()?,
             Some(_) => return None,
             None => max,
         };
@@ -67,21 +63,15 @@ impl Cidr {
     pub fn contains(&self, addr: IpAddr) -> bool {
         match (self.network, addr) {
             (IpAddr::V4(net), IpAddr::V4(a)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
                 u32::from(net) & mask == u32::from(a) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(a)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
                 u128::from(net) & mask == u128::from(a) & mask
             }
             // An IPv4 range also holds the IPv4-mapped IPv6 form of its addresses.
-            (IpAddr::V4(_), IpAddr::V6(a)) => a
-                .to_ipv4_mapped()
-                .is_some_and(|v4| self.contains(IpAddr::V4(v4))),
+            (IpAddr::V4(_), IpAddr::V6(a)) => a.to_ipv4_mapped().is_some_and(|v4| self.contains(IpAddr::V4(v4))),
             (IpAddr::V6(_), IpAddr::V4(_)) => false,
         }
     }
@@ -101,10 +91,7 @@ pub fn parse_ip(text: &str) -> Option<IpAddr> {
 /// seconds (`1700000000`, also with a fraction).
 pub fn parse_date(text: &str) -> Option<i64> {
     let t = text.trim();
-    if !t.is_empty()
-        && t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && (t.len() != 4 || t.contains('.'))
-    {
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') && (t.len() != 4 || t.contains('.')) {
         let secs: f64 = t.parse().ok()?;
         return (secs.is_finite() && secs.abs() < 1e14).then(|| (secs * 1000.0).round() as i64);
     }
@@ -223,18 +210,12 @@ mod tests {
     fn dates() {
         assert_eq!(parse_date("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_date("2019-07-16T12:00:00Z"), Some(1_563_278_400_000));
-        assert_eq!(
-            parse_date("2019-07-16T14:00:00+02:00"),
-            Some(1_563_278_400_000)
-        );
+        assert_eq!(parse_date("2019-07-16T14:00:00+02:00"), Some(1_563_278_400_000));
         assert_eq!(parse_date("2019-07-16T12:00Z"), Some(1_563_278_400_000));
         assert_eq!(parse_date("1563278400"), Some(1_563_278_400_000));
         assert_eq!(parse_date("2019"), parse_date("2019-01-01T00:00:00Z"));
         assert_eq!(parse_date("2019-07"), parse_date("2019-07-01"));
-        assert_eq!(
-            parse_date("2020-01-01T00:00:00.5Z"),
-            Some(1_577_836_800_500)
-        );
+        assert_eq!(parse_date("2020-01-01T00:00:00.5Z"), Some(1_577_836_800_500));
         for bad in [
             "2019-13-01",
             "2019-02-30",
@@ -255,16 +236,8 @@ mod tests {
         let v6 = Cidr::parse("2001:DB8:1234:5678::/64").unwrap();
         assert!(v6.contains(parse_ip("2001:db8:1234:5678:ffff::1").unwrap()));
         assert!(!v6.contains(parse_ip("2001:db8:1234:5679::1").unwrap()));
-        assert!(
-            Cidr::parse("10.0.0.1")
-                .unwrap()
-                .contains(parse_ip("10.0.0.1").unwrap())
-        );
-        assert!(
-            Cidr::parse("0.0.0.0/0")
-                .unwrap()
-                .contains(parse_ip("8.8.8.8").unwrap())
-        );
+        assert!(Cidr::parse("10.0.0.1").unwrap().contains(parse_ip("10.0.0.1").unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains(parse_ip("8.8.8.8").unwrap()));
         assert!(Cidr::parse("10.0.0.0/33").is_none());
         assert!(Cidr::parse("10.0.0/8").is_none());
     }

@@ -6,18 +6,14 @@
 
 use std::process::ExitCode;
 
-use rolechain_policy::{
-    Context, Decision, Policy, PolicyKind, PolicySet, Principal, Request, authorize,
-};
+use rolechain_policy::{Context, Decision, Policy, PolicyKind, PolicySet, Principal, Request, authorize};
 use serde::Serialize;
 
 use super::output::Style;
 
 const ISSUER: &str = "oidc.rolechain.local/my-cluster";
-const PROVIDER_ARN: &str =
-    "arn:aws:iam::111111111111:oidc-provider/oidc.rolechain.local/my-cluster";
-const WORKLOAD_ROLE: &str =
-    "arn:aws:iam::111111111111:role/my-namespace-creds-my-namespace-dev-dynamodb-reader";
+const PROVIDER_ARN: &str = "arn:aws:iam::111111111111:oidc-provider/oidc.rolechain.local/my-cluster";
+const WORKLOAD_ROLE: &str = "arn:aws:iam::111111111111:role/my-namespace-creds-my-namespace-dev-dynamodb-reader";
 const READER_ROLE: &str = "arn:aws:iam::222222222222:role/dynamodb-reader";
 const TABLE: &str = "arn:aws:dynamodb:eu-west-2:222222222222:table/orders";
 
@@ -48,15 +44,10 @@ struct Step {
 
 pub fn run(args: DemoArgs) -> Result<ExitCode, String> {
     let steps = steps()?;
-    let all_as_expected = steps
-        .iter()
-        .all(|s| s.decision.is_allowed() == s.expected_allowed);
+    let all_as_expected = steps.iter().all(|s| s.decision.is_allowed() == s.expected_allowed);
     if args.json {
         let json = serde_json::json!({ "steps": steps, "allAsExpected": all_as_expected });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?
-        );
+        println!("{}", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?);
     } else {
         print!("{}", render(&steps, Style::for_stdout()));
     }
@@ -104,11 +95,7 @@ fn steps() -> Result<Vec<Step>, String> {
             "my-namespace-creds-my-namespace-dev-dynamodb-reader",
             CCOCTL_PERMISSIONS,
         )?],
-        resource: Some(policy(
-            PolicyKind::Trust,
-            "dynamodb-reader (trust)",
-            READER_TRUST,
-        )?),
+        resource: Some(policy(PolicyKind::Trust, "dynamodb-reader (trust)", READER_TRUST)?),
         ..PolicySet::default()
     };
     let reader = PolicySet {
@@ -203,8 +190,7 @@ fn render(steps: &[Step], style: Style) -> String {
     let _ = writeln!(
         out,
         "{}",
-        style
-            .bold("rolechain demo: the seed's chain, every decision made by the IAM policy engine")
+        style.bold("rolechain demo: the seed's chain, every decision made by the IAM policy engine")
     );
     for (i, s) in steps.iter().enumerate() {
         let ok = s.decision.is_allowed() == s.expected_allowed;
@@ -214,17 +200,9 @@ fn render(steps: &[Step], style: Style) -> String {
             style.red(s.decision.decision.as_str())
         };
         let _ = writeln!(out, "\n{}. {}", i + 1, style.bold(s.title));
-        let _ = writeln!(
-            out,
-            "   {} → {} on {}: {verdict}",
-            s.caller, s.action, s.resource
-        );
+        let _ = writeln!(out, "   {} → {} on {}: {verdict}", s.caller, s.action, s.resource);
         for st in &s.decision.deciding_statements {
-            let sid = st
-                .sid
-                .as_deref()
-                .map(|s| format!(" (Sid {s})"))
-                .unwrap_or_default();
+            let sid = st.sid.as_deref().map(|s| format!(" (Sid {s})")).unwrap_or_default();
             let _ = writeln!(
                 out,
                 "   decided by statement {}{sid} of {} [{}], line {}",

@@ -86,26 +86,15 @@ fn build_input(args: &SimulateArgs) -> Result<SimulateCustomPolicyInput, String>
     let mut input = match &args.input {
         Some(path) => {
             let text = read_input(path)?;
-            serde_json::from_str::<SimulateCustomPolicyInput>(&text).map_err(|e| {
-                format!(
-                    "{}: not a SimulateCustomPolicy request: {e}",
-                    path.display()
-                )
-            })?
+            serde_json::from_str::<SimulateCustomPolicyInput>(&text)
+                .map_err(|e| format!("{}: not a SimulateCustomPolicy request: {e}", path.display()))?
         }
         None => SimulateCustomPolicyInput::default(),
     };
-    let read_all = |paths: &[PathBuf]| {
-        paths
-            .iter()
-            .map(|p| read_input(p))
-            .collect::<Result<Vec<_>, _>>()
-    };
+    let read_all = |paths: &[PathBuf]| paths.iter().map(|p| read_input(p)).collect::<Result<Vec<_>, _>>();
     input.policy_input_list.extend(read_all(&args.policies)?);
     if let Some(b) = &args.boundary {
-        input
-            .permissions_boundary_policy_input_list
-            .push(read_input(b)?);
+        input.permissions_boundary_policy_input_list.push(read_input(b)?);
     }
     input
         .session_policy_input_list
@@ -117,14 +106,10 @@ fn build_input(args: &SimulateArgs) -> Result<SimulateCustomPolicyInput, String>
         input.resource_policy_kind = args.resource_policy_kind;
     }
     if !args.scps.is_empty() {
-        input
-            .service_control_policy_levels
-            .push(read_all(&args.scps)?);
+        input.service_control_policy_levels.push(read_all(&args.scps)?);
     }
     if !args.rcps.is_empty() {
-        input
-            .resource_control_policy_levels
-            .push(read_all(&args.rcps)?);
+        input.resource_control_policy_levels.push(read_all(&args.rcps)?);
     }
     if args.caller_arn.is_some() {
         input.caller_arn = args.caller_arn.clone();
@@ -183,29 +168,17 @@ fn render_result(out: &mut String, r: &EvaluationResult, style: Style) {
         r.eval_resource_name
     );
     for st in &r.explanation.deciding_statements {
-        let sid = st
-            .sid
-            .as_deref()
-            .map(|s| format!(" (Sid {s})"))
-            .unwrap_or_default();
+        let sid = st.sid.as_deref().map(|s| format!(" (Sid {s})")).unwrap_or_default();
         let _ = writeln!(
             out,
             "  decided by {} statement {}{sid}, {} at line {}, column {}",
-            st.source_policy_id,
-            st.statement_index,
-            st.effect,
-            st.start_position.line,
-            st.start_position.column
+            st.source_policy_id, st.statement_index, st.effect, st.start_position.line, st.start_position.column
         );
     }
     if let Some(message) = &r.explanation.message {
         let _ = writeln!(out, "  {message}");
     }
     if !r.missing_context_values.is_empty() {
-        let _ = writeln!(
-            out,
-            "  missing context keys: {}",
-            r.missing_context_values.join(", ")
-        );
+        let _ = writeln!(out, "  missing context keys: {}", r.missing_context_values.join(", "));
     }
 }
