@@ -248,6 +248,7 @@ impl ConditionValues {
 
 impl Condition {
     /// Whether the condition holds for the request context.
+    #[cfg(test)]
     pub fn holds(&self, ctx: &Context) -> bool {
         self.evaluate(ctx).0
     }
