@@ -59,14 +59,14 @@ impl EvalDecision {
 }
 
 /// A statement that applied to the request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MatchedStatement {
     pub policy_id: Arc<str>,
     pub policy_type: PolicyType,
     /// Index of the statement in its policy, from 0.
     pub statement_index: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<Arc<str>>,
     pub effect: Effect,
     pub line: u32,
@@ -74,12 +74,12 @@ pub struct MatchedStatement {
 }
 
 /// A decision with everything needed to explain it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
     pub decision: EvalDecision,
     /// For a denial, the type of policy responsible.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub denied_by: Option<PolicyType>,
     /// The statements that decided: the deny statements for an explicit deny,
     /// the allow statements that granted access for an allow, none for an implicit deny.
@@ -89,7 +89,7 @@ pub struct Decision {
     /// Condition keys that a statement about this action and resource looked for and the request lacked.
     pub missing_context_keys: Vec<String>,
     /// For a denial, AWS's access-denied message.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 

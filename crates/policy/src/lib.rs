@@ -25,6 +25,7 @@ pub use kind::{PolicyKind, PolicyType};
 
 pub mod authorize;
 mod compile;
+pub mod evaluator;
 pub mod policy;
 pub mod print;
 pub mod request;
@@ -32,6 +33,7 @@ pub mod simulate;
 mod template;
 pub mod values;
 pub mod wildcard;
+pub mod wire;
 
 pub use authorize::{Decision, EvalDecision, MatchedStatement, PolicySet, authorize};
 pub use model::Effect;

@@ -85,6 +85,17 @@ pub struct PolicyError {
 }
 
 impl PolicyError {
+    /// A refusal that is not about the document's text (e.g. a kind used in the wrong place).
+    pub fn invalid_input(message: impl Into<String>) -> PolicyError {
+        PolicyError {
+            code: "InvalidInput",
+            message: message.into(),
+            line: None,
+            column: None,
+            findings: Vec::new(),
+        }
+    }
+
     fn from_findings(mut findings: Vec<Finding>) -> PolicyError {
         finding::sort(&mut findings);
         let first = findings.first();
