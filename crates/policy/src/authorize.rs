@@ -228,10 +228,10 @@ impl Evaluation<'_> {
         if !st.actions.matches(&self.lower_action) {
             return;
         }
-        if let Some(resources) = &st.resources {
-            if !resources.matches(&self.request.resource, ctx) {
-                return;
-            }
+        if let Some(resources) = &st.resources
+            && !resources.matches(&self.request.resource, ctx)
+        {
+            return;
         }
         let named = if names_principals {
             match st.principal.as_ref().and_then(|p| p.names(&self.caller)) {

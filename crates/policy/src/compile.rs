@@ -264,7 +264,7 @@ impl Condition {
     fn judge(&self, ctx: &Context, request_values: Option<&[String]>) -> bool {
         if let ConditionValues::Null(expect_null) = &self.values {
             let is_null = request_values.is_none();
-            return expect_null.iter().any(|v| *v == Some(is_null));
+            return expect_null.contains(&Some(is_null));
         }
         let negated = self.op.base.is_negated();
         // Does one request value satisfy the operator (not just its positive form)?

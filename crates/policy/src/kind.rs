@@ -162,20 +162,23 @@ impl PolicyKind {
         !matches!(self, PolicyKind::Resource | PolicyKind::DynamodbTable)
     }
 
-    /// Guesses the kind of a document from its shape, for a linter given no kind.
+    /// Guesses the kind of a document from its shape, for a linter given no kind:
+    /// principals and no `Resource` anywhere, with only `sts:` actions where
+    /// actions are given, make a trust policy; other principals a resource
+    /// policy; no principals an identity policy.
     pub fn infer(doc: &PolicyDocument) -> PolicyKind {
         let statements = doc.statements();
         let has_principal = statements.iter().any(|s| s.principal.is_some());
-        let assume_only = statements.iter().all(|s| {
-            s.action.as_ref().is_some_and(|a| {
+        let sts_only = statements.iter().all(|s| {
+            s.action.as_ref().is_none_or(|a| {
                 !a.negated
                     && a.values
                         .iter()
                         .all(|v| v.value.to_ascii_lowercase().starts_with("sts:"))
             })
         });
-        let has_resource = statements.iter().any(|s| s.resource.is_some());
-        match (has_principal, assume_only && !has_resource) {
+        let no_resource = statements.iter().all(|s| s.resource.is_none());
+        match (has_principal, sts_only && no_resource) {
             (true, true) => PolicyKind::Trust,
             (true, false) => PolicyKind::Resource,
             (false, _) => PolicyKind::Identity,
@@ -208,7 +211,7 @@ pub fn check(kind: PolicyKind, text: &str, doc: &PolicyDocument) -> Vec<Finding>
     let mut out = Vec::new();
     check_characters(text, &mut out);
     check_size(kind, text, doc.pos, &mut out);
-    let mut sids: Vec<&str> = Vec::new();
+    let mut sids: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for st in doc.statements() {
         check_statement(kind, st, &mut out);
         if let Some(sid) = &st.sid {
@@ -218,13 +221,12 @@ pub fn check(kind: PolicyKind, text: &str, doc: &PolicyDocument) -> Vec<Finding>
                         .with_fix("use only the characters a-z, A-Z and 0-9 in the Sid"),
                 );
             }
-            if !sid.value.is_empty() && sids.contains(&sid.value.as_str()) {
+            if !sid.value.is_empty() && !sids.insert(sid.value.as_str()) {
                 out.push(
                     Finding::error("DUPLICATE_SID", messages::SID_UNIQUE, sid.pos)
                         .with_fix(format!("rename one of the statements called `{}`", sid.value)),
                 );
             }
-            sids.push(&sid.value);
         }
     }
     out

@@ -101,7 +101,7 @@ pub fn lint(text: &str, kind: Option<PolicyKind>) -> LintReport {
     findings.append(&mut parsed.findings);
     let (kind, kind_inferred) = match (kind, &parsed.document) {
         (Some(k), _) => (k, false),
-        (None, Some(doc)) => (infer_kind(doc), true),
+        (None, Some(doc)) => (PolicyKind::infer(doc), true),
         (None, None) => (PolicyKind::Identity, true),
     };
     if let Some(doc) = &parsed.document {
@@ -139,31 +139,6 @@ pub fn lint_bytes(bytes: &[u8], kind: Option<PolicyKind>) -> LintReport {
             report.findings.dedup();
             report
         }
-    }
-}
-
-/// [`PolicyKind::infer`], reading a statement without `Action` as neutral: a
-/// document with principals and no `Resource` anywhere, whose actions (where
-/// given) are all `sts:`, is a trust policy even when an `Action` is missing.
-fn infer_kind(doc: &PolicyDocument) -> PolicyKind {
-    let inferred = PolicyKind::infer(doc);
-    if inferred != PolicyKind::Resource {
-        return inferred;
-    }
-    let statements = doc.statements();
-    let sts_only = statements.iter().all(|s| {
-        s.action.as_ref().is_none_or(|a| {
-            !a.negated
-                && a.values
-                    .iter()
-                    .all(|v| v.value.to_ascii_lowercase().starts_with("sts:"))
-        })
-    });
-    let no_resource = statements.iter().all(|s| s.resource.is_none());
-    if sts_only && no_resource {
-        PolicyKind::Trust
-    } else {
-        inferred
     }
 }
 

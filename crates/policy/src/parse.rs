@@ -6,6 +6,8 @@
 //! as AWS does). Rules that depend on the kind of policy (a principal where
 //! one is forbidden, a missing resource) live in [`crate::kind`].
 
+use std::collections::HashSet;
+
 use crate::finding::{Finding, Severity};
 use crate::json::{self, Json, JsonValue, Member, Position};
 
@@ -384,6 +386,8 @@ impl Reader {
             return None;
         };
         let mut blocks: Vec<ConditionBlock> = Vec::new();
+        // Sets, not scans: a hostile document may hold thousands of keys.
+        let mut operators_seen: HashSet<&str> = HashSet::new();
         for op in operators {
             if let Err(unknown) = Operator::parse(&op.key) {
                 let fix = match unknown.suggestion {
@@ -401,7 +405,7 @@ impl Reader {
                 );
                 continue;
             }
-            if blocks.iter().any(|b| b.operator.value == op.key) {
+            if !operators_seen.insert(op.key.as_ref()) {
                 self.duplicate(op);
                 continue;
             }
@@ -410,8 +414,9 @@ impl Reader {
                 continue;
             };
             let mut entries: Vec<ConditionEntry> = Vec::new();
+            let mut keys_seen: HashSet<&str> = HashSet::new();
             for key in keys {
-                if entries.iter().any(|e| e.key.value == key.key) {
+                if !keys_seen.insert(key.key.as_ref()) {
                     self.duplicate(key);
                     continue;
                 }

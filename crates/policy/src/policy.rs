@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use crate::compile::{self, CompiledStatement};
 use crate::finding::{self, Finding, Severity};
-use crate::json::Position;
 use crate::kind::{self, PolicyKind};
 use crate::model::PolicyDocument;
 use crate::parse;
@@ -99,7 +98,7 @@ impl PolicyError {
     fn from_findings(mut findings: Vec<Finding>) -> PolicyError {
         finding::sort(&mut findings);
         let first = findings.first();
-        let pos = first.map(|f| f.position).unwrap_or(Position::default());
+        let pos = first.map(|f| f.position).unwrap_or_default();
         PolicyError {
             code: match first.map(|f| f.code) {
                 Some("POLICY_SIZE_EXCEEDED") => "LimitExceeded",

@@ -345,10 +345,10 @@ impl Context {
                 add("aws:PrincipalServiceName", service.clone());
             }
         }
-        if let Some(account) = principal.account() {
-            if !self.contains("aws:PrincipalAccount") {
-                self.set("aws:PrincipalAccount", account.to_string());
-            }
+        if let Some(account) = principal.account()
+            && !self.contains("aws:PrincipalAccount")
+        {
+            self.set("aws:PrincipalAccount", account.to_string());
         }
     }
 }

@@ -304,14 +304,12 @@ fn caller(input: &SimulateCustomPolicyInput) -> Result<Principal, SimulateError>
             arn: format!("arn:aws:iam::{account}:user/SimulatedCaller"),
         });
     };
-    if let Some(provider) = arn
+    let provider = arn
         .strip_prefix("arn:aws:iam::")
         .and_then(|rest| rest.split_once(':'))
-        .map(|(_, r)| r)
-    {
-        if provider.starts_with("oidc-provider/") || provider.starts_with("saml-provider/") {
-            return Ok(Principal::WebIdentity { provider: arn.clone() });
-        }
+        .map(|(_, r)| r);
+    if provider.is_some_and(|p| p.starts_with("oidc-provider/") || p.starts_with("saml-provider/")) {
+        return Ok(Principal::WebIdentity { provider: arn.clone() });
     }
     Principal::from_arn(arn).ok_or_else(|| {
         invalid(format!(

@@ -30,8 +30,8 @@ impl Template {
     pub fn new(text: &str, variables: bool) -> Template {
         let mut parts = Vec::new();
         let mut rest = text;
-        while variables {
-            let Some(open) = rest.find("${") else { break };
+        // Under 2008-10-17 the whole text is literal.
+        while let Some(open) = rest.find("${").filter(|_| variables) {
             let Some(close) = rest[open..].find('}') else {
                 break;
             };

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use rolechain_policy::{Context, Decision, Policy, PolicyKind, PolicySet, Principal, Request, authorize};
 use serde::Serialize;
 
-use super::output::Style;
+use super::output::{Color, Style};
 
 const ISSUER: &str = "oidc.rolechain.local/my-cluster";
 const PROVIDER_ARN: &str = "arn:aws:iam::111111111111:oidc-provider/oidc.rolechain.local/my-cluster";
@@ -195,9 +195,9 @@ fn render(steps: &[Step], style: Style) -> String {
     for (i, s) in steps.iter().enumerate() {
         let ok = s.decision.is_allowed() == s.expected_allowed;
         let verdict = if s.decision.is_allowed() {
-            style.green("ALLOWED")
+            style.color(Color::Green, "ALLOWED")
         } else {
-            style.red(s.decision.decision.as_str())
+            style.color(Color::Red, s.decision.decision.as_str())
         };
         let _ = writeln!(out, "\n{}. {}", i + 1, style.bold(s.title));
         let _ = writeln!(out, "   {} → {} on {}: {verdict}", s.caller, s.action, s.resource);
@@ -219,7 +219,7 @@ fn render(steps: &[Step], style: Style) -> String {
             let _ = writeln!(
                 out,
                 "   {}",
-                style.red("UNEXPECTED: the chain does not behave as IRSA promises")
+                style.color(Color::Red, "UNEXPECTED: the chain does not behave as IRSA promises")
             );
         }
     }

@@ -5,7 +5,6 @@
 //! and I/O problems (the caller's `Err`).
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,6 +12,8 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use rolechain_policy::lint::{LintReport, lint_bytes};
 use rolechain_policy::{Finding, PolicyKind, Severity};
 use serde::Serialize;
+
+use super::output::{Color, Style, read_bytes};
 
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
@@ -58,7 +59,7 @@ struct JsonEntry<'a> {
 pub fn run(args: LintArgs) -> Result<ExitCode, String> {
     let mut inputs = Vec::with_capacity(args.files.len());
     for path in &args.files {
-        inputs.push(read(path)?);
+        inputs.push(read_bytes(path)?);
     }
     let linted: Vec<Linted> = inputs
         .into_iter()
@@ -69,7 +70,7 @@ pub fn run(args: LintArgs) -> Result<ExitCode, String> {
         })
         .collect();
     let out = match args.format {
-        Format::Human => human(&linted, Paint::for_stdout()),
+        Format::Human => human(&linted, Style::for_stdout()),
         Format::Json => {
             let entries: Vec<JsonEntry<'_>> = linted
                 .iter()
@@ -88,31 +89,6 @@ pub fn run(args: LintArgs) -> Result<ExitCode, String> {
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// The bytes of `path` (standard input for `-`) and the name to show for it.
-fn read(path: &PathBuf) -> Result<(String, Vec<u8>), String> {
-    if path.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        return Ok(("<stdin>".to_string(), bytes));
-    }
-    let name = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(bytes) => Ok((name, bytes)),
-        Err(e) => Err(format!("cannot read {name}: {}", io_reason(&e))),
-    }
-}
-
-/// `No such file or directory` rather than `No such file or directory (os error 2)`.
-fn io_reason(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Human output
 // ---------------------------------------------------------------------------
@@ -120,7 +96,7 @@ fn io_reason(e: &std::io::Error) -> String {
 /// Columns a tab advances to (the next multiple of this).
 const TAB_WIDTH: usize = 4;
 
-fn human(linted: &[Linted], paint: Paint) -> String {
+fn human(linted: &[Linted], paint: Style) -> String {
     let mut out = String::new();
     for (i, l) in linted.iter().enumerate() {
         if i > 0 {
@@ -143,7 +119,7 @@ fn human(linted: &[Linted], paint: Paint) -> String {
     out
 }
 
-fn finding(out: &mut String, file: &str, lines: &[&str], f: &Finding, width: usize, paint: Paint) {
+fn finding(out: &mut String, file: &str, lines: &[&str], f: &Finding, width: usize, paint: Style) {
     let (label, color) = match f.severity {
         Severity::Error => ("error", Color::Red),
         Severity::SecurityWarning => ("security-warning", Color::Magenta),
@@ -187,7 +163,7 @@ fn finding(out: &mut String, file: &str, lines: &[&str], f: &Finding, width: usi
     }
 }
 
-fn summary(out: &mut String, l: &Linted, paint: Paint) {
+fn summary(out: &mut String, l: &Linted, paint: Style) {
     let r = &l.report;
     let plural = |n: usize, one: &str| {
         if n == 1 {
@@ -233,55 +209,6 @@ fn expand_tabs(text: &str) -> String {
     out
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Color {
-    Red,
-    Magenta,
-    Yellow,
-    Cyan,
-    Blue,
-    Green,
-}
-
-/// ANSI colour, only when stdout is a terminal and NO_COLOR is not set (no-color.org).
-#[derive(Debug, Clone, Copy)]
-struct Paint {
-    on: bool,
-}
-
-impl Paint {
-    fn for_stdout() -> Paint {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Paint {
-            on: std::io::stdout().is_terminal() && !no_color,
-        }
-    }
-
-    fn wrap(self, code: &str, text: &str) -> String {
-        if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
-
-    fn bold(self, text: &str) -> String {
-        self.wrap("1", text)
-    }
-
-    fn color(self, color: Color, text: &str) -> String {
-        let code = match color {
-            Color::Red => "1;31",
-            Color::Magenta => "1;35",
-            Color::Yellow => "1;33",
-            Color::Cyan => "1;36",
-            Color::Blue => "1;34",
-            Color::Green => "1;32",
-        };
-        self.wrap(code, text)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,17 +229,11 @@ mod tests {
             text,
             report,
         };
-        let out = human(&[l], Paint { on: false });
+        let out = human(&[l], Style::plain());
         assert!(out.contains("t.json:3:3: error[JSON_SYNTAX_ERROR]: "), "{out}");
         assert!(
             out.contains("    3 |         {\n      |         ^\n      = fix: "),
             "{out}"
         );
-    }
-
-    #[test]
-    fn os_error_suffix_is_dropped() {
-        let e = std::io::Error::from_raw_os_error(2);
-        assert!(!io_reason(&e).contains("os error"));
     }
 }

@@ -24,7 +24,7 @@ enum Command {
     /// Check policy documents for every defect AWS would refuse and every likely mistake.
     Lint(lint::LintArgs),
     /// Decide requests against policies, in the shape of IAM's SimulateCustomPolicy.
-    Simulate(simulate::SimulateArgs),
+    Simulate(Box<simulate::SimulateArgs>),
 }
 
 /// Runs a parsed command line; `Err` is a usage or I/O problem (exit code 2).
@@ -32,6 +32,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Lint(args) => lint::run(args),
-        Command::Simulate(args) => simulate::run(args),
+        Command::Simulate(args) => simulate::run(*args),
     }
 }

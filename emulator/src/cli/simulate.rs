@@ -8,7 +8,7 @@ use rolechain_policy::simulate::{
 };
 use rolechain_policy::{EvalDecision, PolicyKind};
 
-use super::output::{Style, read_input};
+use super::output::{Color, Style, read_input};
 
 #[derive(Debug, clap::Args)]
 pub struct SimulateArgs {
@@ -157,9 +157,9 @@ pub fn render(response: &SimulatePolicyResponse, style: Style) -> String {
 fn render_result(out: &mut String, r: &EvaluationResult, style: Style) {
     use std::fmt::Write as _;
     let verdict = match r.eval_decision {
-        EvalDecision::Allowed => style.green("ALLOWED"),
-        EvalDecision::ExplicitDeny => style.red("EXPLICIT DENY"),
-        EvalDecision::ImplicitDeny => style.red("IMPLICIT DENY"),
+        EvalDecision::Allowed => style.color(Color::Green, "ALLOWED"),
+        EvalDecision::ExplicitDeny => style.color(Color::Red, "EXPLICIT DENY"),
+        EvalDecision::ImplicitDeny => style.color(Color::Red, "IMPLICIT DENY"),
     };
     let _ = writeln!(
         out,
