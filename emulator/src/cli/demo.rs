@@ -6,7 +6,8 @@
 
 use std::process::ExitCode;
 
-use rolechain_policy::{Context, Decision, Policy, PolicyKind, PolicySet, Principal, Request, authorize};
+use rolechain_policy::lint::{self, LintReport};
+use rolechain_policy::{Context, Decision, Policy, PolicyKind, PolicySet, Principal, Request, Severity, authorize};
 use serde::Serialize;
 
 use super::output::{Color, Style};
@@ -21,6 +22,7 @@ const CCOCTL_TRUST: &str = include_str!("../../seed/ccoctl-trust-policy.json");
 const CCOCTL_PERMISSIONS: &str = include_str!("../../seed/ccoctl-permissions-policy.json");
 const READER_TRUST: &str = include_str!("../../seed/trust-policy.json");
 const READER_PERMISSIONS: &str = include_str!("../../seed/dynamodb-reader-policy.json");
+const TRUST_AS_PUBLISHED: &str = include_str!("../../seed/trust-policy.as-published.json");
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -45,11 +47,19 @@ struct Step {
 pub fn run(args: DemoArgs) -> Result<ExitCode, String> {
     let steps = steps()?;
     let all_as_expected = steps.iter().all(|s| s.decision.is_allowed() == s.expected_allowed);
+    // The post's trust policy as published: what lint finds before anything is deployed.
+    let as_published = lint::lint(TRUST_AS_PUBLISHED, None);
     if args.json {
-        let json = serde_json::json!({ "steps": steps, "allAsExpected": all_as_expected });
+        let json = serde_json::json!({
+            "steps": steps,
+            "allAsExpected": all_as_expected,
+            "publishedTrustPolicyLint": as_published,
+        });
         println!("{}", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?);
     } else {
-        print!("{}", render(&steps, Style::for_stdout()));
+        let style = Style::for_stdout();
+        print!("{}", render(&steps, style));
+        print!("{}", render_lint(&as_published, style));
     }
     Ok(if all_as_expected {
         ExitCode::SUCCESS
@@ -182,6 +192,36 @@ fn steps() -> Result<Vec<Step>, String> {
         false,
     );
     Ok(steps)
+}
+
+fn render_lint(report: &LintReport, style: Style) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let errors = report.findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let _ = writeln!(
+        out,
+        "\n{}\n   {} findings, {errors} of them errors AWS would refuse (emulator/seed/README.md has the corrections):",
+        style.bold("Before deploying: `rolechain lint` on the post's trust policy, as published"),
+        report.findings.len()
+    );
+    for f in &report.findings {
+        let _ = writeln!(
+            out,
+            "   {}:{} {} {}",
+            f.position.line,
+            f.position.column,
+            style.color(
+                if f.severity == Severity::Error {
+                    Color::Red
+                } else {
+                    Color::Yellow
+                },
+                f.code
+            ),
+            f.message
+        );
+    }
+    out
 }
 
 fn render(steps: &[Step], style: Style) -> String {

@@ -1,0 +1,171 @@
+//! `rolechain simulate` and `rolechain demo` as a person and a CI job run them.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rolechain");
+
+fn seed(file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seed").join(file)
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+const CALLER: &str = "arn:aws:sts::222222222222:assumed-role/dynamodb-reader/s1";
+const TABLE: &str = "arn:aws:dynamodb:eu-west-2:222222222222:table/orders";
+
+#[test]
+fn simulate_explains_allow_and_deny() {
+    let policy = seed("dynamodb-reader-policy.json");
+    let out = run(&[
+        "simulate",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--caller-arn",
+        CALLER,
+        "--action",
+        "dynamodb:GetItem",
+        "--action",
+        "dynamodb:PutItem",
+        "--resource",
+        TABLE,
+    ]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("dynamodb:GetItem on {TABLE}: ALLOWED")),
+        "{text}"
+    );
+    assert!(text.contains("decided by PolicyInputList.1 statement 0 (Sid ReadOrders), Allow at line 4, column 5"));
+    assert!(text.contains(&format!("dynamodb:PutItem on {TABLE}: IMPLICIT DENY")));
+    assert!(text.contains(&format!(
+        "User: {CALLER} is not authorized to perform: dynamodb:PutItem on resource: {TABLE} because no identity-based policy allows the dynamodb:PutItem action"
+    )));
+}
+
+#[test]
+fn simulate_answers_in_iam_shape_from_an_iam_shaped_input() {
+    let dir = std::env::temp_dir().join(format!("rolechain-simulate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("input.json");
+    let trust = std::fs::read_to_string(seed("trust-policy.json")).unwrap();
+    let request = serde_json::json!({
+        "ResourcePolicy": trust,
+        "ResourcePolicyKind": "trust",
+        "PolicyInputList": [std::fs::read_to_string(seed("ccoctl-permissions-policy.json")).unwrap()],
+        "ActionNames": ["sts:AssumeRole"],
+        "ResourceArns": ["arn:aws:iam::222222222222:role/dynamodb-reader"],
+        "CallerArn": "arn:aws:sts::111111111111:assumed-role/my-namespace-creds-my-namespace-dev-dynamodb-reader/pod"
+    });
+    std::fs::write(&input, request.to_string()).unwrap();
+    let out = run(&["simulate", "--input", input.to_str().unwrap(), "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let result = &json["EvaluationResults"][0];
+    assert_eq!(result["EvalDecision"], "allowed");
+    assert_eq!(result["EvalDecisionDetails"]["IAM Policy"], "allowed");
+    assert_eq!(result["EvalDecisionDetails"]["Resource Policy"], "allowed");
+    let ids: Vec<&str> = result["MatchedStatements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["SourcePolicyId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["ResourcePolicy", "PolicyInputList.1"]);
+    assert_eq!(json["IsTruncated"], false);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn simulate_refuses_a_malformed_policy_with_aws_wording() {
+    let published = seed("trust-policy.as-published.json");
+    let out = run(&[
+        "simulate",
+        "--resource-policy",
+        published.to_str().unwrap(),
+        "--resource-policy-kind",
+        "trust",
+        "--action",
+        "sts:AssumeRole",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("MalformedPolicyDocument: ResourcePolicy: MalformedPolicyDocument: Syntax errors in policy."),
+        "{err}"
+    );
+    assert!(err.contains("(line 4, column 3)"), "{err}");
+}
+
+#[test]
+fn simulate_usage_errors_exit_2() {
+    assert_eq!(run(&["simulate"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["simulate", "--action", "s3:GetObject", "--context", "novalue"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["simulate", "--action", "a:b", "--policy", "/nonexistent/p.json"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn demo_walks_the_chain_as_irsa_promises() {
+    let out = run(&["demo"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for step in [
+        "1. The pod's projected token assumes the ccoctl role (AssumeRoleWithWebIdentity)",
+        "2. The workload role assumes dynamodb-reader in account B (AssumeRole, cross-account)",
+        "3. dynamodb-reader reads an order (GetItem)",
+        "4. Least privilege: dynamodb-reader cannot write (PutItem)",
+        "5. Credential isolation: another service account's token is refused",
+        "Before deploying: `rolechain lint` on the post's trust policy, as published",
+    ] {
+        assert!(text.contains(step), "missing {step:?} in\n{text}");
+    }
+    assert!(!text.contains("UNEXPECTED"));
+    assert!(!text.contains('\x1b'), "no colour when not a terminal");
+}
+
+#[test]
+fn demo_json_is_machine_readable() {
+    let out = run(&["demo", "--json"]);
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["allAsExpected"], true);
+    let steps = json["steps"].as_array().unwrap();
+    let decisions: Vec<&str> = steps
+        .iter()
+        .map(|s| s["decision"]["decision"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        decisions,
+        ["allowed", "allowed", "allowed", "implicitDeny", "implicitDeny"]
+    );
+    assert_eq!(
+        steps[1]["decision"]["decidingStatements"][0]["sid"],
+        "TrustTheOpenShiftWorkloadRole"
+    );
+    let codes: Vec<&str> = json["publishedTrustPolicyLint"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"INVALID_VERSION") && codes.contains(&"MISSING_ACTION"),
+        "{codes:?}"
+    );
+}
