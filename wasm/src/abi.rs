@@ -1,0 +1,169 @@
+//! The exported functions of `rolechain_policy.wasm` (wasm32 only).
+//!
+//! No raw pointer is dereferenced here: the module owns every buffer it hands
+//! out (a boxed slice in a table keyed by address) and reads input through
+//! that table. Memory contract (docs/wasm-abi.md): the host asks for a buffer with
+//! `rolechain_alloc`, writes its JSON there, and passes `(ptr, len)`. Every
+//! call answers with the address of a result buffer — a little-endian `u32`
+//! length followed by that many bytes of JSON — which the host reads and
+//! releases with `rolechain_free`. The module keeps a table of live buffers,
+//! so a pointer it did not hand out, a length past its buffer, or a double
+//! free is answered with an error, never a trap or corrupted memory.
+
+// `#[unsafe(no_mangle)]` is what exports a function under its own name; the
+// `unsafe_code` lint counts it, though nothing else here is unsafe.
+#![allow(unsafe_code)]
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use crate::calls::{self, Engine};
+
+/// The largest buffer `rolechain_alloc` hands out (16 MiB).
+const MAX_ALLOC: usize = 16 * 1024 * 1024;
+
+#[derive(Default)]
+struct State {
+    engine: Engine,
+    /// Live buffers: start address → the boxed slice that owns them.
+    buffers: BTreeMap<usize, Box<[u8]>>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+/// ABI major version (incompatible changes).
+#[unsafe(no_mangle)]
+pub extern "C" fn rolechain_abi_version() -> i32 {
+    calls::ABI_VERSION
+}
+
+/// ABI minor version (compatible additions).
+#[unsafe(no_mangle)]
+pub extern "C" fn rolechain_abi_minor_version() -> i32 {
+    calls::ABI_MINOR_VERSION
+}
+
+/// A zeroed buffer of `len` bytes for the host to write into; 0 when `len`
+/// is negative or over 16 MiB, or memory is exhausted.
+#[unsafe(no_mangle)]
+pub extern "C" fn rolechain_alloc(len: i32) -> i32 {
+    let Ok(len) = usize::try_from(len) else { return 0 };
+    if len > MAX_ALLOC {
+        return 0;
+    }
+    let mut bytes = Vec::new();
+    // Zero-length buffers still get a distinct address.
+    if bytes.try_reserve_exact(len.max(1)).is_err() {
+        return 0;
+    }
+    bytes.resize(len.max(1), 0);
+    register(bytes.into_boxed_slice())
+}
+
+/// Releases a buffer from `rolechain_alloc` or a call's result: 0, or -1 when
+/// `ptr` is not a live buffer.
+#[unsafe(no_mangle)]
+pub extern "C" fn rolechain_free(ptr: i32) -> i32 {
+    let Ok(ptr) = usize::try_from(ptr) else { return -1 };
+    STATE.with(|s| match s.borrow_mut().buffers.remove(&ptr) {
+        Some(_) => 0,
+        None => -1,
+    })
+}
+
+/// Loads a policy set (JSON); the result holds `{"ok": {"handle": N}}`.
+#[unsafe(no_mangle)]
+pub extern "C" fn rolechain_load(ptr: i32, len: i32) -> i32 {
+    call(ptr, len, |state, input| state.engine.load(input))
+}
+
+/// Decides a request (JSON) against a loaded set.
+#[unsafe(no_mangle)]
+pub extern "C" fn rolechain_authorize(handle: i32, ptr: i32, len: i32) -> i32 {
+    call(ptr, len, |state, input| match u32::try_from(handle) {
+        Ok(h) => state.engine.authorize(h, input),
+        Err(_) => calls::error(
+            "UnknownHandle",
+            &format!("no policy set is loaded under handle {handle}"),
+        ),
+    })
+}
+
+/// Loads, decides and forgets: `{"policies": SET, "request": REQUEST}`.
+#[unsafe(no_mangle)]
+pub extern "C" fn rolechain_authorize_once(ptr: i32, len: i32) -> i32 {
+    call(ptr, len, |_, input| calls::authorize_once(input))
+}
+
+/// Lints a policy document: `{"document": TEXT, "kind": KIND?}`.
+#[unsafe(no_mangle)]
+pub extern "C" fn rolechain_lint(ptr: i32, len: i32) -> i32 {
+    call(ptr, len, |_, input| calls::lint(input))
+}
+
+/// IAM's SimulateCustomPolicy, in its request and response shapes.
+#[unsafe(no_mangle)]
+pub extern "C" fn rolechain_simulate(ptr: i32, len: i32) -> i32 {
+    call(ptr, len, |_, input| calls::simulate(input))
+}
+
+/// Unloads a policy set.
+#[unsafe(no_mangle)]
+pub extern "C" fn rolechain_unload(handle: i32) -> i32 {
+    respond(STATE.with(|s| match u32::try_from(handle) {
+        Ok(h) => s.borrow_mut().engine.unload(h),
+        Err(_) => calls::error(
+            "UnknownHandle",
+            &format!("no policy set is loaded under handle {handle}"),
+        ),
+    }))
+}
+
+/// Runs `f` on the input bytes at `(ptr, len)`, if they lie inside one live buffer.
+fn call(ptr: i32, len: i32, f: impl FnOnce(&mut State, &[u8]) -> Vec<u8>) -> i32 {
+    let answer = STATE.with(|s| {
+        let mut state = s.borrow_mut();
+        let (Ok(ptr), Ok(len)) = (usize::try_from(ptr), usize::try_from(len)) else {
+            return calls::error("InvalidPointer", "pointer and length must not be negative");
+        };
+        // Copy the input out so `f` may change the state (and the buffer table) freely.
+        let input = match input_slice(&state.buffers, ptr, len) {
+            Some(bytes) => bytes.to_vec(),
+            None => {
+                return calls::error(
+                    "InvalidPointer",
+                    &format!("{len} bytes at {ptr} are not inside a buffer from rolechain_alloc"),
+                );
+            }
+        };
+        f(&mut state, &input)
+    });
+    respond(answer)
+}
+
+fn input_slice(buffers: &BTreeMap<usize, Box<[u8]>>, ptr: usize, len: usize) -> Option<&[u8]> {
+    let (start, buffer) = buffers.range(..=ptr).next_back()?;
+    let offset = ptr - start;
+    buffer.get(offset..offset.checked_add(len)?)
+}
+
+/// Puts an answer in a result buffer: a `u32` little-endian length, then the JSON.
+fn respond(answer: Vec<u8>) -> i32 {
+    let Ok(len) = u32::try_from(answer.len()) else { return 0 };
+    let mut buffer = Vec::new();
+    if buffer.try_reserve_exact(answer.len() + 4).is_err() {
+        return 0;
+    }
+    buffer.extend_from_slice(&len.to_le_bytes());
+    buffer.extend_from_slice(&answer);
+    register(buffer.into_boxed_slice())
+}
+
+fn register(buffer: Box<[u8]>) -> i32 {
+    let ptr = buffer.as_ptr() as usize;
+    let Ok(address) = i32::try_from(ptr) else { return 0 };
+    STATE.with(|s| s.borrow_mut().buffers.insert(ptr, buffer));
+    address
+}
