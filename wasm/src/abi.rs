@@ -103,12 +103,6 @@ pub extern "C" fn rolechain_lint(ptr: i32, len: i32) -> i32 {
     call(ptr, len, |_, input| calls::lint(input))
 }
 
-/// IAM's SimulateCustomPolicy, in its request and response shapes.
-#[unsafe(no_mangle)]
-pub extern "C" fn rolechain_simulate(ptr: i32, len: i32) -> i32 {
-    call(ptr, len, |_, input| calls::simulate(input))
-}
-
 /// Unloads a policy set.
 #[unsafe(no_mangle)]
 pub extern "C" fn rolechain_unload(handle: i32) -> i32 {

@@ -3,11 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use rolechain_policy::simulate::{self, SimulateCustomPolicyInput};
-use rolechain_policy::wire::{AuthorizeOnce, LintInput, PolicySetSpec};
+use rolechain_policy::wire::{AuthorizeOnce, LintInput, PolicySetSpec, WireError};
 use rolechain_policy::{PolicySet, Request, authorize, lint};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 /// ABI major version: bumped when a call changes incompatibly.
@@ -54,15 +52,21 @@ fn error_with(details: Value) -> Vec<u8> {
         .unwrap_or_else(|_| br#"{"error":{"code":"InternalError","message":"unwritable error"}}"#.to_vec())
 }
 
-/// Reads a call's input as JSON of type `T`, or the error envelope to answer with.
-fn read<T: DeserializeOwned>(input: &[u8], what: &str) -> Result<T, Vec<u8>> {
+/// Reads a call's input with `read`, or gives the error envelope to answer with.
+fn read<T>(input: &[u8], what: &str, read: fn(&str) -> Result<T, WireError>) -> Result<T, Vec<u8>> {
     if input.len() > MAX_INPUT_BYTES {
         return Err(error(
             "InputTooLarge",
             &format!("the input is {} bytes; the limit is {MAX_INPUT_BYTES}", input.len()),
         ));
     }
-    serde_json::from_slice(input).map_err(|e| error("InvalidInput", &format!("not a valid {what}: {e}")))
+    let text = std::str::from_utf8(input).map_err(|e| {
+        error(
+            "InvalidInput",
+            &format!("the {what} is not UTF-8 (byte {})", e.valid_up_to()),
+        )
+    })?;
+    read(text).map_err(|e| error_with(json!({"code": "InvalidInput", "message": format!("not a valid {what}: {e}"), "path": e.path, "line": e.line, "column": e.column})))
 }
 
 impl Engine {
@@ -72,7 +76,7 @@ impl Engine {
 
     /// Loads a policy set: input a policy set, answer `{"handle": N}`.
     pub fn load(&mut self, input: &[u8]) -> Vec<u8> {
-        let spec: PolicySetSpec = match read(input, "policy set") {
+        let spec = match read(input, "policy set", PolicySetSpec::from_json_str) {
             Ok(spec) => spec,
             Err(e) => return e,
         };
@@ -103,7 +107,7 @@ impl Engine {
         let Some(set) = self.sets.get(&handle) else {
             return unknown_handle(handle);
         };
-        match read::<Request>(input, "request") {
+        match read(input, "request", Request::from_json_str) {
             Ok(request) => ok(authorize(set, &request)),
             Err(e) => e,
         }
@@ -124,7 +128,11 @@ impl Engine {
 
 /// Loads, decides and forgets in one call: input `{"policies": SET, "request": REQUEST}`.
 pub fn authorize_once(input: &[u8]) -> Vec<u8> {
-    let call: AuthorizeOnce = match read(input, "one-shot authorization (policies and request)") {
+    let call = match read(
+        input,
+        "one-shot authorization (policies and request)",
+        AuthorizeOnce::from_json_str,
+    ) {
         Ok(call) => call,
         Err(e) => return e,
     };
@@ -136,21 +144,9 @@ pub fn authorize_once(input: &[u8]) -> Vec<u8> {
 
 /// Lints a document: input `{"document": TEXT, "kind": KIND?}`, answer a lint report.
 pub fn lint(input: &[u8]) -> Vec<u8> {
-    match read::<LintInput>(input, "lint request") {
+    match read(input, "lint request", LintInput::from_json_str) {
         Ok(call) => ok(lint::lint(&call.document, call.kind)),
         Err(e) => e,
-    }
-}
-
-/// IAM's SimulateCustomPolicy: input and answer in its shapes.
-pub fn simulate(input: &[u8]) -> Vec<u8> {
-    let call: SimulateCustomPolicyInput = match read(input, "SimulateCustomPolicy request") {
-        Ok(call) => call,
-        Err(e) => return e,
-    };
-    match simulate::simulate_custom_policy(&call) {
-        Ok(response) => ok(response),
-        Err(e) => error(&e.code, &e.message),
     }
 }
 
@@ -214,12 +210,10 @@ mod tests {
     }
 
     #[test]
-    fn one_shot_lint_and_simulate() {
+    fn one_shot_and_lint() {
         let once = format!(r#"{{"policies":{SET},"request":{REQUEST}}}"#);
         assert_eq!(answer(&authorize_once(once.as_bytes()))["ok"]["decision"], "allowed");
         let report = answer(&lint(br#"{"document":"{\"Statement\":[]}","kind":"identity"}"#));
         assert_eq!(report["ok"]["kind"], "identity");
-        let sim = answer(&simulate(br#"{"ActionNames":["s3:GetObject"]}"#));
-        assert_eq!(sim["ok"]["EvaluationResults"][0]["EvalDecision"], "implicitDeny");
     }
 }

@@ -36,6 +36,8 @@ impl fmt::Display for Position {
 pub struct Json<'a> {
     pub value: JsonValue<'a>,
     pub pos: Position,
+    /// Byte offset just past the value's last character.
+    pub end: usize,
 }
 
 /// An object member: its key (with the key's own position) and its value.
@@ -231,7 +233,11 @@ impl<'a> Reader<'a> {
                 return Err(self.error_here(format!("expected a JSON value, found {}", self.describe_here())));
             }
         };
-        Ok(Json { value, pos })
+        Ok(Json {
+            value,
+            pos,
+            end: self.at,
+        })
     }
 
     fn keyword(&mut self, word: &str, value: JsonValue<'a>) -> Result<JsonValue<'a>, JsonError> {

@@ -1,11 +1,11 @@
 //! What is being asked: who (the principal), what (the action), on what (the
 //! resource), and every other fact AWS would know (the context keys).
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
 
 /// An authorization request. Every fact comes in here: the engine has no clock.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Request {
     pub principal: Principal,
     /// `service:Action`, e.g. `dynamodb:GetItem`.
@@ -14,9 +14,8 @@ pub struct Request {
     pub resource: String,
     /// The account that owns the resource. Defaults to the ARN's account field
     /// (for S3-style ARNs without one, give it explicitly).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_account: Option<String>,
-    #[serde(default)]
     pub context: Context,
 }
 
@@ -31,8 +30,10 @@ impl Request {
 }
 
 /// Who makes the request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+/// As JSON: `{"type": "assumedRole", "arn": ..., "roleArn": ...}` and so on
+/// (read by [`crate::wire`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
 pub enum Principal {
     /// The account's root user (`arn:aws:iam::ACCOUNT:root`).
     #[serde(rename_all = "camelCase")]
@@ -45,7 +46,7 @@ pub enum Principal {
     #[serde(rename_all = "camelCase")]
     AssumedRole {
         arn: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(skip_serializing_if = "Option::is_none")]
         role_arn: Option<String>,
     },
     /// A federated user session (`arn:aws:sts::ACCOUNT:federated-user/NAME`).
@@ -156,11 +157,10 @@ impl Principal {
 /// too), so they are stored lower-cased. A key holds either one value or a
 /// list (multivalued keys such as `aws:TagKeys`). Empty strings count as no
 /// value, as in AWS.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Context {
     /// Sorted by (hash, key) for binary search: deciding looks keys up often,
     /// and comparing hashes first spares most string comparisons.
-    #[serde(serialize_with = "serialize_entries")]
     entries: Vec<Entry>,
 }
 
@@ -171,15 +171,18 @@ struct Entry {
     value: ContextValue,
 }
 
-fn serialize_entries<S: serde::Serializer>(entries: &[Entry], s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut sorted: Vec<&Entry> = entries.iter().collect();
-    sorted.sort_by(|a, b| a.key.cmp(&b.key));
-    let mut map = s.serialize_map(Some(sorted.len()))?;
-    for e in sorted {
-        map.serialize_entry(&e.key, &e.value)?;
+/// As a JSON object of the (lower-cased) keys in name order.
+impl Serialize for Context {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut sorted: Vec<&Entry> = self.entries.iter().collect();
+        sorted.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut map = s.serialize_map(Some(sorted.len()))?;
+        for e in sorted {
+            map.serialize_entry(&e.key, &e.value)?;
+        }
+        map.end()
     }
-    map.end()
 }
 
 /// FNV-1a of a lower-cased key: cheap, stable, and the same in every host.
@@ -353,46 +356,6 @@ impl Context {
     }
 }
 
-/// A context value as JSON may give it: a string, a number, a boolean or a list of them.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawValue {
-    One(Scalar),
-    Many(Vec<Scalar>),
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Scalar {
-    String(String),
-    Bool(bool),
-    Number(serde_json::Number),
-}
-
-impl Scalar {
-    fn into_string(self) -> String {
-        match self {
-            Scalar::String(s) => s,
-            Scalar::Bool(b) => b.to_string(),
-            Scalar::Number(n) => n.to_string(),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Context {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Context, D::Error> {
-        let raw: std::collections::BTreeMap<String, RawValue> = Deserialize::deserialize(d)?;
-        let mut ctx = Context::new();
-        for (key, value) in raw {
-            match value {
-                RawValue::One(v) => ctx.set(&key, v.into_string()),
-                RawValue::Many(vs) => ctx.set_multi(&key, vs.into_iter().map(Scalar::into_string)),
-            };
-        }
-        Ok(ctx)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,8 +384,7 @@ mod tests {
 
     #[test]
     fn context_from_json() {
-        let ctx: Context =
-            serde_json::from_str(r#"{"aws:TagKeys":["a",""],"aws:SecureTransport":true,"n":5}"#).unwrap();
+        let ctx = Context::from_json_str(r#"{"aws:TagKeys":["a",""],"aws:SecureTransport":true,"n":5}"#).unwrap();
         assert_eq!(ctx.get("aws:tagkeys").unwrap().values(), ["a"]);
         assert_eq!(ctx.get("aws:securetransport").unwrap().values(), ["true"]);
         assert_eq!(ctx.get("N").unwrap().values(), ["5"]);

@@ -1,79 +1,493 @@
-//! The JSON shapes of a policy set, shared by every host of the engine (the
-//! wasm ABI, the CLI, the emulator and the test corpus), so that they all
-//! read a set the same way.
+//! The JSON shapes every host of the engine reads — a policy set, a request,
+//! a one-shot authorization, a lint call — and one reader for them all.
+//!
+//! The reader is written on [`crate::json`] rather than derived with serde:
+//! errors name the path and the line and column of the offending value, an
+//! inline policy document keeps its exact text (so explanations point into
+//! it), and `rolechain_policy.wasm` stays small (serde's derived readers
+//! cost it more than the whole reader here). The serde `Deserialize` impls
+//! of these types go through the same reader.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::authorize::PolicySet;
+use crate::json::{self, Json, JsonValue, Member, Position};
 use crate::kind::PolicyKind;
 use crate::policy::{Policy, PolicyError};
-use crate::request::Request;
+use crate::request::{Context, Principal, Request};
 
-/// A policy set as JSON: each policy with an optional id and kind, and its
-/// document as text (positions in explanations refer to that text) or as a
-/// JSON object (positions then refer to its compact serialisation).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// A policy set: each policy with an optional id and kind, and its document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PolicySetSpec {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub identity: Vec<PolicySpec>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<PolicySpec>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions_boundary: Option<PolicySpec>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub session: Vec<PolicySpec>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub scp_levels: Vec<Vec<PolicySpec>>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rcp_levels: Vec<Vec<PolicySpec>>,
 }
 
 /// One policy of a [`PolicySetSpec`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PolicySpec {
     /// A name or ARN for explanations; defaults to the policy's place, e.g. `identity[0]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Defaults by place: `identity`, `resource`, `boundary`, `session`, `scp`, `rcp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<PolicyKind>,
-    pub document: Document,
+    /// The document's text. In JSON it may be a string or the document itself
+    /// inline; inline, its text is kept exactly as written.
+    pub document: String,
 }
 
-/// A policy document as text or as JSON.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Document {
-    Text(String),
-    Json(serde_json::Value),
-}
-
-impl Document {
-    fn text(&self) -> String {
-        match self {
-            Document::Text(t) => t.clone(),
-            Document::Json(v) => v.to_string(),
+impl PolicySpec {
+    pub fn new(kind: PolicyKind, id: &str, document: &str) -> PolicySpec {
+        PolicySpec {
+            id: Some(id.to_string()),
+            kind: Some(kind),
+            document: document.to_string(),
         }
     }
 }
 
 /// A one-shot authorization: the set and the request together.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AuthorizeOnce {
     pub policies: PolicySetSpec,
     pub request: Request,
 }
 
 /// A lint call: the document and, optionally, its kind (inferred when absent).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LintInput {
     pub document: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<PolicyKind>,
+}
+
+/// Why an input could not be read: where (a path such as
+/// `identity[0].document` and a line and column) and what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireError {
+    pub path: String,
+    pub message: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl std::fmt::Display for WireError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{} (line {}, column {})", self.message, self.line, self.column)
+        } else {
+            write!(
+                f,
+                "{}: {} (line {}, column {})",
+                self.path, self.message, self.line, self.column
+            )
+        }
+    }
+}
+
+impl std::error::Error for WireError {}
+
+fn wire_error(path: &str, message: impl Into<String>, pos: Position) -> WireError {
+    WireError {
+        path: path.to_string(),
+        message: message.into(),
+        line: pos.line,
+        column: pos.column,
+    }
+}
+
+/// Parses `text` as JSON and reads it with `read`.
+fn read_text<T>(text: &str, read: impl FnOnce(&Reader<'_>, &Json<'_>) -> Result<T, WireError>) -> Result<T, WireError> {
+    let root = json::parse(text).map_err(|e| wire_error("", format!("not JSON: {}", e.message), e.pos))?;
+    read(&Reader { text }, &root)
+}
+
+impl PolicySetSpec {
+    pub fn from_json_str(text: &str) -> Result<PolicySetSpec, WireError> {
+        read_text(text, |r, v| r.policy_set(v, ""))
+    }
+}
+
+impl Request {
+    pub fn from_json_str(text: &str) -> Result<Request, WireError> {
+        read_text(text, |r, v| r.request(v, ""))
+    }
+}
+
+impl Context {
+    pub fn from_json_str(text: &str) -> Result<Context, WireError> {
+        read_text(text, |r, v| r.context(v, ""))
+    }
+}
+
+impl AuthorizeOnce {
+    pub fn from_json_str(text: &str) -> Result<AuthorizeOnce, WireError> {
+        read_text(text, |r, v| {
+            let m = r.object(v, "", &["policies", "request"])?;
+            Ok(AuthorizeOnce {
+                policies: r.policy_set(r.required(m, v, "", "policies")?, "policies")?,
+                request: r.request(r.required(m, v, "", "request")?, "request")?,
+            })
+        })
+    }
+}
+
+impl LintInput {
+    pub fn from_json_str(text: &str) -> Result<LintInput, WireError> {
+        read_text(text, |r, v| {
+            let m = r.object(v, "", &["document", "kind"])?;
+            Ok(LintInput {
+                document: r.string(r.required(m, v, "", "document")?, "document")?,
+                kind: r.optional(m, "kind").map(|k| r.kind(k, "kind")).transpose()?,
+            })
+        })
+    }
+}
+
+/// Reads typed values out of a parsed JSON tree, keeping the text for inline documents.
+struct Reader<'t> {
+    text: &'t str,
+}
+
+fn join(path: &str, field: &str) -> String {
+    if path.is_empty() {
+        field.to_string()
+    } else {
+        format!("{path}.{field}")
+    }
+}
+
+impl Reader<'_> {
+    /// The members of an object, refusing unknown and repeated keys.
+    fn object<'j, 'a>(&self, v: &'j Json<'a>, path: &str, known: &[&str]) -> Result<&'j [Member<'a>], WireError> {
+        let JsonValue::Object(members) = &v.value else {
+            return Err(wire_error(
+                path,
+                format!("expected an object, found {}", v.value.kind_name()),
+                v.pos,
+            ));
+        };
+        for (i, m) in members.iter().enumerate() {
+            if !known.contains(&m.key.as_ref()) {
+                return Err(wire_error(
+                    &join(path, &m.key),
+                    format!("unknown field; expected one of: {}", known.join(", ")),
+                    m.key_pos,
+                ));
+            }
+            if members[..i].iter().any(|earlier| earlier.key == m.key) {
+                return Err(wire_error(&join(path, &m.key), "repeated field", m.key_pos));
+            }
+        }
+        Ok(members)
+    }
+
+    fn optional<'j, 'a>(&self, members: &'j [Member<'a>], name: &str) -> Option<&'j Json<'a>> {
+        members
+            .iter()
+            .find(|m| m.key == name)
+            .map(|m| &m.value)
+            .filter(|v| v.value != JsonValue::Null)
+    }
+
+    fn required<'j, 'a>(
+        &self,
+        members: &'j [Member<'a>],
+        v: &Json<'_>,
+        path: &str,
+        name: &str,
+    ) -> Result<&'j Json<'a>, WireError> {
+        self.optional(members, name)
+            .ok_or_else(|| wire_error(&join(path, name), "missing field", v.pos))
+    }
+
+    fn string(&self, v: &Json<'_>, path: &str) -> Result<String, WireError> {
+        match &v.value {
+            JsonValue::String(s) => Ok(s.to_string()),
+            other => Err(wire_error(
+                path,
+                format!("expected a string, found {}", other.kind_name()),
+                v.pos,
+            )),
+        }
+    }
+
+    fn array<'j, 'a>(&self, v: &'j Json<'a>, path: &str) -> Result<&'j [Json<'a>], WireError> {
+        match &v.value {
+            JsonValue::Array(items) => Ok(items),
+            other => Err(wire_error(
+                path,
+                format!("expected an array, found {}", other.kind_name()),
+                v.pos,
+            )),
+        }
+    }
+
+    fn kind(&self, v: &Json<'_>, path: &str) -> Result<PolicyKind, WireError> {
+        let name = self.string(v, path)?;
+        PolicyKind::from_name(&name).ok_or_else(|| {
+            let names: Vec<&str> = PolicyKind::ALL.iter().map(|k| k.name()).collect();
+            wire_error(
+                path,
+                format!("unknown policy kind `{name}`; expected one of: {}", names.join(", ")),
+                v.pos,
+            )
+        })
+    }
+
+    fn policy_set(&self, v: &Json<'_>, path: &str) -> Result<PolicySetSpec, WireError> {
+        let m = self.object(
+            v,
+            path,
+            &[
+                "identity",
+                "resource",
+                "permissionsBoundary",
+                "session",
+                "scpLevels",
+                "rcpLevels",
+            ],
+        )?;
+        let list = |name: &str| -> Result<Vec<PolicySpec>, WireError> {
+            let Some(items) = self.optional(m, name) else {
+                return Ok(Vec::new());
+            };
+            let p = join(path, name);
+            self.array(items, &p)?
+                .iter()
+                .enumerate()
+                .map(|(i, item)| self.policy(item, &format!("{p}[{i}]")))
+                .collect()
+        };
+        let levels = |name: &str| -> Result<Vec<Vec<PolicySpec>>, WireError> {
+            let Some(items) = self.optional(m, name) else {
+                return Ok(Vec::new());
+            };
+            let p = join(path, name);
+            self.array(items, &p)?
+                .iter()
+                .enumerate()
+                .map(|(l, level)| {
+                    let lp = format!("{p}[{l}]");
+                    self.array(level, &lp)?
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| self.policy(item, &format!("{lp}[{i}]")))
+                        .collect()
+                })
+                .collect()
+        };
+        let single = |name: &str| {
+            self.optional(m, name)
+                .map(|v| self.policy(v, &join(path, name)))
+                .transpose()
+        };
+        Ok(PolicySetSpec {
+            identity: list("identity")?,
+            resource: single("resource")?,
+            permissions_boundary: single("permissionsBoundary")?,
+            session: list("session")?,
+            scp_levels: levels("scpLevels")?,
+            rcp_levels: levels("rcpLevels")?,
+        })
+    }
+
+    fn policy(&self, v: &Json<'_>, path: &str) -> Result<PolicySpec, WireError> {
+        let m = self.object(v, path, &["id", "kind", "document"])?;
+        let document = self.required(m, v, path, "document")?;
+        let document = match &document.value {
+            JsonValue::String(s) => s.to_string(),
+            // Inline: the document's own text, so positions point into what was written.
+            JsonValue::Object(_) => self
+                .text
+                .get(document.pos.offset..document.end)
+                .unwrap_or_default()
+                .to_string(),
+            other => {
+                return Err(wire_error(
+                    &join(path, "document"),
+                    format!(
+                        "expected the policy document as a string or an object, found {}",
+                        other.kind_name()
+                    ),
+                    document.pos,
+                ));
+            }
+        };
+        Ok(PolicySpec {
+            id: self
+                .optional(m, "id")
+                .map(|id| self.string(id, &join(path, "id")))
+                .transpose()?,
+            kind: self
+                .optional(m, "kind")
+                .map(|k| self.kind(k, &join(path, "kind")))
+                .transpose()?,
+            document,
+        })
+    }
+
+    fn request(&self, v: &Json<'_>, path: &str) -> Result<Request, WireError> {
+        let m = self.object(
+            v,
+            path,
+            &["principal", "action", "resource", "resourceAccount", "context"],
+        )?;
+        let field = |name: &str| -> Result<String, WireError> {
+            self.string(self.required(m, v, path, name)?, &join(path, name))
+        };
+        Ok(Request {
+            principal: self.principal(self.required(m, v, path, "principal")?, &join(path, "principal"))?,
+            action: field("action")?,
+            resource: field("resource")?,
+            resource_account: self
+                .optional(m, "resourceAccount")
+                .map(|a| self.string(a, &join(path, "resourceAccount")))
+                .transpose()?,
+            context: match self.optional(m, "context") {
+                Some(c) => self.context(c, &join(path, "context"))?,
+                None => Context::new(),
+            },
+        })
+    }
+
+    fn principal(&self, v: &Json<'_>, path: &str) -> Result<Principal, WireError> {
+        let JsonValue::Object(members) = &v.value else {
+            return Err(wire_error(
+                path,
+                format!("expected an object, found {}", v.value.kind_name()),
+                v.pos,
+            ));
+        };
+        let type_value = members
+            .iter()
+            .find(|m| m.key == "type")
+            .map(|m| &m.value)
+            .ok_or_else(|| wire_error(&join(path, "type"), "missing field", v.pos))?;
+        let kind = self.string(type_value, &join(path, "type"))?;
+        let fields: &[&str] = match kind.as_str() {
+            "root" => &["type", "account"],
+            "user" | "federatedUser" => &["type", "arn"],
+            "assumedRole" => &["type", "arn", "roleArn"],
+            "webIdentity" => &["type", "provider"],
+            "service" => &["type", "service"],
+            "anonymous" => &["type"],
+            other => {
+                return Err(wire_error(
+                    &join(path, "type"),
+                    format!(
+                        "unknown principal type `{other}`; expected one of: root, user, assumedRole, federatedUser, webIdentity, service, anonymous"
+                    ),
+                    type_value.pos,
+                ));
+            }
+        };
+        let m = self.object(v, path, fields)?;
+        let field = |name: &str| -> Result<String, WireError> {
+            self.string(self.required(m, v, path, name)?, &join(path, name))
+        };
+        Ok(match kind.as_str() {
+            "root" => Principal::Root {
+                account: field("account")?,
+            },
+            "user" => Principal::User { arn: field("arn")? },
+            "federatedUser" => Principal::FederatedUser { arn: field("arn")? },
+            "assumedRole" => Principal::AssumedRole {
+                arn: field("arn")?,
+                role_arn: self
+                    .optional(m, "roleArn")
+                    .map(|r| self.string(r, &join(path, "roleArn")))
+                    .transpose()?,
+            },
+            "webIdentity" => Principal::WebIdentity {
+                provider: field("provider")?,
+            },
+            "service" => Principal::Service {
+                service: field("service")?,
+            },
+            _ => Principal::Anonymous,
+        })
+    }
+
+    fn context(&self, v: &Json<'_>, path: &str) -> Result<Context, WireError> {
+        let JsonValue::Object(members) = &v.value else {
+            return Err(wire_error(
+                path,
+                format!("expected an object, found {}", v.value.kind_name()),
+                v.pos,
+            ));
+        };
+        let scalar = |v: &Json<'_>, path: &str| -> Result<String, WireError> {
+            match &v.value {
+                JsonValue::String(s) => Ok(s.to_string()),
+                JsonValue::Number(n) => Ok((*n).to_string()),
+                JsonValue::Bool(b) => Ok(b.to_string()),
+                other => Err(wire_error(
+                    path,
+                    format!(
+                        "a context value must be a string, number or boolean (or an array of them), not {}",
+                        other.kind_name()
+                    ),
+                    v.pos,
+                )),
+            }
+        };
+        let mut ctx = Context::new();
+        for m in members {
+            let p = join(path, &m.key);
+            match &m.value.value {
+                JsonValue::Array(items) => {
+                    let values = items.iter().map(|i| scalar(i, &p)).collect::<Result<Vec<_>, _>>()?;
+                    ctx.set_multi(&m.key, values);
+                }
+                _ => {
+                    ctx.set(&m.key, scalar(&m.value, &p)?);
+                }
+            }
+        }
+        Ok(ctx)
+    }
+}
+
+/// serde's `Deserialize` for these types goes through the reader above, so
+/// every way of reading them agrees.
+fn deserialize_with<'de, D: Deserializer<'de>, T>(d: D, read: fn(&str) -> Result<T, WireError>) -> Result<T, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    read(&value.to_string()).map_err(serde::de::Error::custom)
+}
+
+impl<'de> Deserialize<'de> for Request {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        deserialize_with(d, Request::from_json_str)
+    }
+}
+
+impl<'de> Deserialize<'de> for Context {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        deserialize_with(d, Context::from_json_str)
+    }
+}
+
+impl<'de> Deserialize<'de> for PolicySetSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        deserialize_with(d, PolicySetSpec::from_json_str)
+    }
 }
 
 /// Why a policy set could not be built: which policy, and AWS's refusal.
@@ -95,6 +509,16 @@ impl std::fmt::Display for PolicySetError {
 
 impl std::error::Error for PolicySetError {}
 
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Identity,
+    Resource,
+    Boundary,
+    Session,
+    Scp,
+    Rcp,
+}
+
 /// Which kinds each place of a set accepts, and its default.
 fn kinds_for(place: Place) -> (PolicyKind, &'static [PolicyKind]) {
     match place {
@@ -108,16 +532,6 @@ fn kinds_for(place: Place) -> (PolicyKind, &'static [PolicyKind]) {
         Place::Scp => (PolicyKind::Scp, &[PolicyKind::Scp]),
         Place::Rcp => (PolicyKind::Rcp, &[PolicyKind::Rcp]),
     }
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Place {
-    Identity,
-    Resource,
-    Boundary,
-    Session,
-    Scp,
-    Rcp,
 }
 
 impl PolicySetSpec {
@@ -138,7 +552,7 @@ impl PolicySetSpec {
                     )),
                 });
             }
-            Policy::parse_with_id(kind, &id, &spec.document.text()).map_err(|error| PolicySetError {
+            Policy::parse_with_id(kind, &id, &spec.document).map_err(|error| PolicySetError {
                 place: name,
                 policy_id: id,
                 error,
@@ -183,12 +597,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builds_a_set_from_json() {
-        let spec: PolicySetSpec = serde_json::from_str(
+    fn builds_a_set_from_json_keeping_inline_text() {
+        let spec = PolicySetSpec::from_json_str(
             r#"{"identity":[{"id":"reader","document":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}}],
                 "resource":{"kind":"trust","document":"{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sts:AssumeRole\"}]}"}}"#,
         )
         .unwrap();
+        assert!(
+            spec.identity[0]
+                .document
+                .starts_with(r#"{"Version":"2012-10-17","Statement""#)
+        );
         let set = spec.build().unwrap();
         assert_eq!(set.identity[0].id(), "reader");
         assert_eq!(set.resource.as_ref().unwrap().kind(), PolicyKind::Trust);
@@ -196,11 +615,46 @@ mod tests {
 
     #[test]
     fn names_the_policy_that_was_refused() {
-        let spec: PolicySetSpec = serde_json::from_str(r#"{"scpLevels":[[],[{"document":"{}"}]]}"#).unwrap();
-        let e = spec.build().unwrap_err();
+        let e = PolicySetSpec::from_json_str(r#"{"scpLevels":[[],[{"document":"{}"}]]}"#)
+            .unwrap()
+            .build()
+            .unwrap_err();
         assert_eq!(e.place, "scpLevels[1][0]");
         assert_eq!(e.error.code, "MalformedPolicyDocument");
-        let spec: PolicySetSpec = serde_json::from_str(r#"{"resource":{"kind":"identity","document":"{}"}}"#).unwrap();
+        let spec = PolicySetSpec::from_json_str(r#"{"resource":{"kind":"identity","document":"{}"}}"#).unwrap();
         assert!(spec.build().unwrap_err().error.message.contains("cannot stand here"));
+    }
+
+    #[test]
+    fn reading_errors_name_path_and_position() {
+        let e = PolicySetSpec::from_json_str("{\"identity\":[{\"documnt\":\"{}\"}]}").unwrap_err();
+        assert_eq!(e.path, "identity[0].documnt");
+        assert_eq!((e.line, e.column), (1, 15));
+        let e = Request::from_json_str(r#"{"principal":{"type":"robot"},"action":"a:b","resource":"*"}"#).unwrap_err();
+        assert_eq!(e.path, "principal.type");
+        assert!(e.message.contains("unknown principal type `robot`"));
+        let e = Request::from_json_str(r#"{"principal":{"type":"user","arn":"x"},"resource":"*"}"#).unwrap_err();
+        assert_eq!((e.path.as_str(), e.message.as_str()), ("action", "missing field"));
+        let e = Request::from_json_str(
+            r#"{"principal":{"type":"anonymous"},"action":"a:b","resource":"*","context":{"k":{}}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.path, "context.k");
+        assert!(
+            LintInput::from_json_str(r#"{"document":"{}","kind":"nope"}"#)
+                .unwrap_err()
+                .message
+                .contains("unknown policy kind")
+        );
+    }
+
+    #[test]
+    fn requests_round_trip_through_serde() {
+        let text = r#"{"principal":{"type":"assumedRole","arn":"arn:aws:sts::1:assumed-role/r/s","roleArn":"arn:aws:iam::1:role/p/r"},"action":"s3:GetObject","resource":"*","resourceAccount":"1","context":{"aws:TagKeys":["a","b"],"aws:SecureTransport":true,"n":5}}"#;
+        let request = Request::from_json_str(text).unwrap();
+        let again: Request = serde_json::from_str(&serde_json::to_string(&request).unwrap()).unwrap();
+        assert_eq!(request, again);
+        assert_eq!(request.context.get("N").unwrap().values(), ["5"]);
+        assert_eq!(request.context.get("aws:securetransport").unwrap().values(), ["true"]);
     }
 }
