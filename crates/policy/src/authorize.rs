@@ -103,10 +103,10 @@ impl Decision {
         let by = self.denied_by?;
         Some(match self.decision {
             EvalDecision::Allowed => return None,
-            EvalDecision::ExplicitDeny => format!("with an explicit deny in a {}", by.phrase()),
+            EvalDecision::ExplicitDeny => format!("with an explicit deny in {}", by.with_article()),
             // SCP and RCP denials read "explicit deny" even when no statement matched (spec §3.4).
             EvalDecision::ImplicitDeny if matches!(by, PolicyType::ServiceControl | PolicyType::ResourceControl) => {
-                format!("with an explicit deny in a {}", by.phrase())
+                format!("with an explicit deny in {}", by.with_article())
             }
             EvalDecision::ImplicitDeny => {
                 format!("because no {} allows the {action} action", by.phrase())
@@ -155,28 +155,34 @@ pub fn authorize(set: &PolicySet, request: &Request) -> Decision {
         caller: CallerFacts::new(&request.principal),
         hits: Vec::new(),
         missing: Vec::new(),
+        missing_seen: std::collections::HashSet::new(),
     };
     for (level, policies) in set.rcp_levels.iter().enumerate() {
         for (i, p) in policies.iter().enumerate() {
             eval.policy(p, Slot::Rcp(level, i));
         }
     }
-    for (level, policies) in set.scp_levels.iter().enumerate() {
-        for (i, p) in policies.iter().enumerate() {
-            eval.policy(p, Slot::Scp(level, i));
-        }
-    }
     if let Some(p) = &set.resource {
         eval.policy(p, Slot::Resource);
     }
-    for (i, p) in set.identity.iter().enumerate() {
-        eval.policy(p, Slot::Identity(i));
-    }
-    if let Some(p) = &set.permissions_boundary {
-        eval.policy(p, Slot::Boundary);
-    }
-    for (i, p) in set.session.iter().enumerate() {
-        eval.policy(p, Slot::Session(i));
+    // A web-identity caller, a service or an anonymous caller has no identity
+    // of its own in an account: its identity policies, boundary, session
+    // policies and SCPs are not consulted (the caller should give none).
+    if request.principal.has_identity_side() {
+        for (level, policies) in set.scp_levels.iter().enumerate() {
+            for (i, p) in policies.iter().enumerate() {
+                eval.policy(p, Slot::Scp(level, i));
+            }
+        }
+        for (i, p) in set.identity.iter().enumerate() {
+            eval.policy(p, Slot::Identity(i));
+        }
+        if let Some(p) = &set.permissions_boundary {
+            eval.policy(p, Slot::Boundary);
+        }
+        for (i, p) in set.session.iter().enumerate() {
+            eval.policy(p, Slot::Session(i));
+        }
     }
     let (decision, denied_by, deciders) = decide(set, request, &eval.caller, &eval.hits);
     let statement = |hit: &Hit| matched_statement(set, hit);
@@ -213,6 +219,8 @@ struct Evaluation<'a> {
     caller: CallerFacts<'a>,
     hits: Vec<Hit>,
     missing: Vec<String>,
+    /// Lower-cased keys already in `missing`.
+    missing_seen: std::collections::HashSet<Box<str>>,
 }
 
 impl Evaluation<'_> {
@@ -245,7 +253,7 @@ impl Evaluation<'_> {
         let mut holds = true;
         for c in &st.conditions {
             let (condition_holds, key_missing) = c.evaluate(ctx);
-            if key_missing && !self.missing.iter().any(|m| m.eq_ignore_ascii_case(&c.key_as_written)) {
+            if key_missing && self.missing_seen.insert(c.key.clone()) {
                 self.missing.push(c.key_as_written.to_string());
             }
             holds &= condition_holds;
@@ -320,7 +328,8 @@ fn decide(set: &PolicySet, request: &Request, caller: &CallerFacts<'_>, hits: &[
             return implicit(PolicyType::ResourceControl);
         }
     }
-    for (level, policies) in set.scp_levels.iter().enumerate() {
+    let scps_apply = request.principal.has_identity_side();
+    for (level, policies) in set.scp_levels.iter().enumerate().filter(|_| scps_apply) {
         if !policies.is_empty() && !allows(&|s| matches!(s, Slot::Scp(l, _) if l == level)) {
             return implicit(PolicyType::ServiceControl);
         }
@@ -346,7 +355,12 @@ fn decide(set: &PolicySet, request: &Request, caller: &CallerFacts<'_>, hits: &[
         };
     }
 
-    let same_account = caller.account.is_some() && caller.account == request.resource_account();
+    // A resource whose ARN names no account (`*`, S3) and with no owner given
+    // belongs to the caller's account: no second account takes part.
+    let same_account = caller.account.is_some()
+        && request
+            .resource_account()
+            .is_none_or(|owner| caller.account == Some(owner));
     let is_root = matches!(caller.principal, Principal::Root { .. });
     let identity_allows = is_root || allows(&|s| matches!(s, Slot::Identity(_)));
     let boundary_allows = set.permissions_boundary.is_none() || allows(&|s| s == Slot::Boundary);

@@ -187,7 +187,7 @@ impl ArnPattern {
         if text == "*" {
             return ArnPattern::Any;
         }
-        let parts: Vec<&str> = text.splitn(6, ':').collect();
+        let parts = split_arn_pattern(text, variables);
         match <[&str; 6]>::try_from(parts) {
             Ok(parts) => ArnPattern::Segments(Box::new(parts.map(|p| StrPattern::new(p, true, variables)))),
             Err(_) => ArnPattern::Whole(StrPattern::new(text, true, variables)),
@@ -204,6 +204,28 @@ impl ArnPattern {
             }
         }
     }
+}
+
+/// Splits an ARN pattern into at most six parts at colons, never inside a
+/// policy variable (`${aws:PrincipalAccount}` holds a colon of its own).
+fn split_arn_pattern(text: &str, variables: bool) -> Vec<&str> {
+    let mut parts = Vec::with_capacity(6);
+    let mut start = 0;
+    let mut in_variable = false;
+    let bytes = text.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            b'$' if variables && bytes.get(i + 1) == Some(&b'{') => in_variable = true,
+            b'}' => in_variable = false,
+            b':' if !in_variable && parts.len() < 5 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
 }
 
 /// One key of one condition operator, with its values compiled for the operator's family.

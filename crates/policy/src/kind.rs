@@ -57,6 +57,17 @@ impl PolicyType {
         }
     }
 
+    /// The phrase with its article: "an identity-based policy", "a session policy".
+    pub fn with_article(self) -> String {
+        let phrase = self.phrase();
+        let article = if phrase.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {phrase}")
+    }
+
     /// The name IAM's simulator uses for `SourcePolicyType`.
     pub fn simulator_name(self) -> &'static str {
         match self {

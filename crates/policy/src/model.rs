@@ -75,7 +75,7 @@ impl Version {
 }
 
 /// A whole policy document.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct PolicyDocument {
     pub version: Option<Located<String>>,
     pub id: Option<Located<String>>,
@@ -125,7 +125,7 @@ impl Effect {
 
 /// One statement, every element optional so that a linter can see an
 /// incomplete statement; [`crate::parse`] reports what a kind requires.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Statement {
     pub sid: Option<Located<String>>,
     pub effect: Option<Located<Effect>>,
@@ -149,7 +149,7 @@ pub enum StatementElement {
 }
 
 /// `Principal` or `NotPrincipal`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct PrincipalElement {
     pub negated: bool,
     pub value: PrincipalValue,
@@ -194,7 +194,7 @@ impl PrincipalType {
 }
 
 /// `Action` or `NotAction`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ActionElement {
     pub negated: bool,
     pub values: OneOrMany<Located<String>>,
@@ -202,7 +202,7 @@ pub struct ActionElement {
 }
 
 /// `Resource` or `NotResource`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ResourceElement {
     pub negated: bool,
     pub values: OneOrMany<Located<String>>,
@@ -243,3 +243,34 @@ impl ConditionValue {
         }
     }
 }
+
+/// Equality of the model is equality of what was written: positions (the
+/// `pos` fields) say where, not what, and are left out.
+macro_rules! eq_ignoring_position {
+    ($ty:ty { $($field:ident),* }) => {
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                $(self.$field == other.$field)&&*
+            }
+        }
+    };
+}
+
+eq_ignoring_position!(PolicyDocument {
+    version,
+    id,
+    statements,
+    order
+});
+eq_ignoring_position!(Statement {
+    sid,
+    effect,
+    principal,
+    action,
+    resource,
+    condition,
+    order
+});
+eq_ignoring_position!(PrincipalElement { negated, value });
+eq_ignoring_position!(ActionElement { negated, values });
+eq_ignoring_position!(ResourceElement { negated, values });

@@ -381,7 +381,6 @@ fn explicit_deny_messages_name_the_policy_type() {
 }
 
 #[test]
-#[ignore = "engine bug: the explicit-deny reason says `in a identity-based policy`; AWS writes `in an identity-based policy`"]
 fn explicit_deny_in_an_identity_policy_message() {
     // troubleshoot_access-denied (spec §5.5): "with an explicit deny in an identity-based policy".
     let req = get_table(session());
@@ -796,7 +795,6 @@ fn an_identity_allow_needs_no_resource_policy_in_the_same_account() {
 }
 
 #[test]
-#[ignore = "engine bug: a request on resource `*` (no owning account) is evaluated as cross-account and denied for want of a resource-based policy"]
 fn actions_on_resource_star_are_decided_by_identity_policies() {
     // elements_resource: actions without resource-level permissions take "Resource": "*";
     // no resource-based policy is involved, so identity-based policies decide (§3.4 step 5).
@@ -1212,7 +1210,6 @@ fn identity_allows_do_not_help_a_web_identity_caller() {
 }
 
 #[test]
-#[ignore = "engine bug: identity-based policies in the set are still evaluated for a web-identity caller (an identity Deny denies AssumeRoleWithWebIdentity)"]
 fn identity_policies_do_not_matter_for_a_web_identity_caller() {
     // evaluation-logic: identity-based policies are those attached to the IAM identity
     // making the request; the AssumeRoleWithWebIdentity caller is not one yet.

@@ -702,7 +702,6 @@ fn arn_values_take_variables_in_the_resource_part() {
 }
 
 #[test]
-#[ignore = "engine bug: a policy variable whose key holds a colon, in an ARN condition value before the resource component, splits the pattern into the wrong components"]
 fn arn_values_take_variables_in_the_account_component() {
     // spec §3.3: variables are allowed in the condition values of ARN operators
     // (the resource-part-only rule is the Resource element's).
