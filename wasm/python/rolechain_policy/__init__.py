@@ -54,7 +54,7 @@ MAX_INPUT_BYTES = 8 * 1024 * 1024
 #: Fuel (roughly: wasm instructions) one call may use. Deciding the 10-statement
 #: benchmark request takes about 0.2 M; loading an 8 MiB policy set a few
 #: hundred million. The default stops a runaway call after a few seconds.
-DEFAULT_FUEL = 5_000_000_000
+DEFAULT_FUEL = 20_000_000_000
 #: Linear memory the instance may grow to (bytes).
 DEFAULT_MEMORY_LIMIT = 512 * 1024 * 1024
 
@@ -245,7 +245,7 @@ class _Instance:
 
     def input(self, data: bytes) -> Tuple[int, int]:
         """Writes ``data`` into the reusable input buffer, growing it as needed."""
-        if len(data) > self.input_cap:
+        if self.input_ptr == 0 or len(data) > self.input_cap:
             if self.input_ptr:
                 self.call("rolechain_free", self.input_ptr)
                 self.input_ptr, self.input_cap = 0, 0
@@ -475,18 +475,25 @@ class PolicyEngine:
 
     def _trap(self, export: str, e: Exception) -> PolicyEngineError:
         code = e.trap_code if isinstance(e, wasmtime.Trap) else None
+        details: Dict[str, Any] = {"trap": code.name if code is not None else None, "export": export}
         if code == wasmtime.TrapCode.OUT_OF_FUEL:
             why = f"it used up its fuel budget ({self.fuel} units)"
         elif code == wasmtime.TrapCode.INTERRUPT:
             why = f"it ran past its time limit ({self.timeout} s)"
         else:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            why = f"it trapped ({first})"
+            lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+            why = f"it trapped ({lines[-1] if lines else type(e).__name__})"
+            instance = self._instance
+            if instance is not None:
+                size = instance.memory.data_len(instance.store)
+                if size + (1 << 20) > self.memory_limit:
+                    # Rust's allocation failure aborts (`unreachable`) inside the module.
+                    why += f"; its memory ({size} bytes) had reached the limit of {self.memory_limit} bytes"
+                    details["memoryExhausted"] = True
         self._reset(f"the instance was replaced after {export} trapped")
+        details["lostHandles"] = self._last_lost
         return PolicyEngineError(
-            "Trap",
-            f"{export} was stopped: {why}; the instance was replaced by a fresh one{self._lost_note()}",
-            {"trap": code.name if code is not None else None, "export": export, "lostHandles": self._last_lost},
+            "Trap", f"{export} was stopped: {why}; the instance was replaced by a fresh one{self._lost_note()}", details
         )
 
     def _lost_note(self) -> str:
