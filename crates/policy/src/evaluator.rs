@@ -25,8 +25,10 @@ pub trait Evaluator: Send + Sync {
 /// Why an evaluator gave no decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EvaluatorError {
-    /// A policy of the set was refused.
-    Policy(PolicySetError),
+    /// A policy of the set was refused: AWS's code (`MalformedPolicyDocument`,
+    /// `LimitExceeded`, `InvalidInput`) and a message naming the policy, its
+    /// place in the set, and the line and column.
+    Refused { code: String, message: String },
     /// The handle was never loaded, or was unloaded.
     UnknownHandle(u32),
     /// The input could not be read (bad JSON for the ABI, say).
@@ -38,7 +40,7 @@ pub enum EvaluatorError {
 impl std::fmt::Display for EvaluatorError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            EvaluatorError::Policy(e) => write!(f, "{e}"),
+            EvaluatorError::Refused { code, message } => write!(f, "{code}: {message}"),
             EvaluatorError::UnknownHandle(h) => write!(f, "no policy set is loaded under handle {h}"),
             EvaluatorError::Input(m) => write!(f, "invalid input: {m}"),
             EvaluatorError::Runtime(m) => write!(f, "evaluator failed: {m}"),
@@ -47,6 +49,16 @@ impl std::fmt::Display for EvaluatorError {
 }
 
 impl std::error::Error for EvaluatorError {}
+
+impl EvaluatorError {
+    /// The refusal of a policy set, as every evaluator reports it.
+    pub fn refused(e: &PolicySetError) -> EvaluatorError {
+        EvaluatorError::Refused {
+            code: e.error.code.to_string(),
+            message: e.to_string(),
+        }
+    }
+}
 
 /// The engine itself, in this process.
 #[derive(Debug, Default)]
@@ -73,7 +85,7 @@ impl NativeEvaluator {
 
 impl Evaluator for NativeEvaluator {
     fn load(&self, set: &PolicySetSpec) -> Result<SetHandle, EvaluatorError> {
-        let built = set.build().map_err(EvaluatorError::Policy)?;
+        let built = set.build().map_err(|e| EvaluatorError::refused(&e))?;
         let handle = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         let mut sets = self
             .sets
