@@ -29,7 +29,7 @@ import math
 import os
 import threading
 import time
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 import wasmtime
 
@@ -183,17 +183,66 @@ def _start_ticker() -> None:
 # --------------------------------------------------------------------------
 # One instance: its store, exports and the reusable input buffer.
 
-_EXPORTS = (
-    "rolechain_abi_version",
-    "rolechain_abi_minor_version",
-    "rolechain_alloc",
-    "rolechain_free",
-    "rolechain_load",
-    "rolechain_authorize",
-    "rolechain_authorize_once",
-    "rolechain_lint",
-    "rolechain_unload",
-)
+#: The module's functions and their number of i32 parameters (each returns one i32).
+_EXPORTS: Dict[str, int] = {
+    "rolechain_abi_version": 0,
+    "rolechain_abi_minor_version": 0,
+    "rolechain_alloc": 1,
+    "rolechain_free": 1,
+    "rolechain_load": 2,
+    "rolechain_authorize": 3,
+    "rolechain_authorize_once": 2,
+    "rolechain_lint": 2,
+    "rolechain_unload": 1,
+}
+
+
+#: Call exports through wasmtime's C API directly (see _direct_caller); the
+#: public ``Func.__call__`` looks the function's type up and converts every
+#: value on every call, which costs more than a whole decision.
+_DIRECT_CALLS = True
+
+
+def _direct_caller(store: wasmtime.Store, func: wasmtime.Func, params: int) -> Optional[Callable[..., int]]:
+    """A caller of ``func`` (i32 params -> one i32) over ``wasmtime_func_call``, or None.
+
+    This uses wasmtime-py's own ctypes bindings (``wasmtime._ffi``), which are
+    not public API: the dependency is pinned to an exact version, and when the
+    bindings are not as expected the public ``Func.__call__`` is used instead.
+    """
+    if not _DIRECT_CALLS:
+        return None
+    try:
+        from wasmtime import _ffi as ffi
+
+        context = store._context()
+        func_ref = ctypes.byref(func._func)
+        call_ffi = ffi.wasmtime_func_call
+        val_t = ffi.wasmtime_val_t
+        trap_ptr_t = ctypes.POINTER(ffi.wasm_trap_t)
+        i32 = ffi.WASMTIME_I32.value
+        from_error = wasmtime.WasmtimeError._from_ptr
+        from_trap = wasmtime.Trap._from_ptr
+    except (ImportError, AttributeError, TypeError):
+        return None
+    args = (val_t * max(params, 1))()
+    for i in range(params):
+        args[i].kind = i32
+    results = (val_t * 1)()
+    byref = ctypes.byref
+
+    def call(*values: int) -> int:
+        for i, value in enumerate(values):
+            args[i].of.i32 = value
+        trap = trap_ptr_t()
+        error = call_ffi(context, func_ref, args, params, results, 1, byref(trap))
+        if error:
+            raise from_error(error)
+        if trap:
+            raise from_trap(trap)
+        return int(results[0].of.i32)
+
+    return call
 
 
 class _Instance:
@@ -205,15 +254,32 @@ class _Instance:
         self.store.set_epoch_deadline(_NO_DEADLINE)
         instance = wasmtime.Instance(self.store, module, [])
         exports = instance.exports(self.store)
-        missing = [name for name in _EXPORTS + ("memory",) if name not in exports]
+        missing = [name for name in [*_EXPORTS, "memory"] if name not in exports]
         if missing:
             raise PolicyEngineError(
                 "InvalidModule", f"the module does not export {', '.join(missing)}: it is not rolechain_policy.wasm"
             )
-        self.memory: wasmtime.Memory = exports["memory"]
-        self.funcs: Dict[str, wasmtime.Func] = {name: exports[name] for name in _EXPORTS}
+        memory = exports["memory"]
+        if not isinstance(memory, wasmtime.Memory):
+            raise PolicyEngineError("InvalidModule", "the module's `memory` export is not a memory")
+        self.memory: wasmtime.Memory = memory
+        self.calls: Dict[str, Callable[..., int]] = {}
+        for name in _EXPORTS:
+            func = exports[name]
+            ty = func.type(self.store) if isinstance(func, wasmtime.Func) else None
+            if ty is None or [str(p) for p in ty.params] != ["i32"] * _EXPORTS[name] or [str(r) for r in ty.results] != ["i32"]:
+                raise PolicyEngineError(
+                    "InvalidModule",
+                    f"the module's `{name}` is not a function of {_EXPORTS[name]} i32 to one i32: it is not rolechain_policy.wasm",
+                )
+            direct = _direct_caller(self.store, func, _EXPORTS[name])
+            self.calls[name] = direct if direct is not None else self._public_caller(func)
         self.input_ptr = 0
         self.input_cap = 0
+
+    def _public_caller(self, func: wasmtime.Func) -> Callable[..., int]:
+        store = self.store
+        return lambda *args: int(func(store, *args))
 
     # Memory: the base address can move whenever the module grows its memory,
     # so it is looked up again for every access.
@@ -236,12 +302,17 @@ class _Instance:
 
     def read_result(self, result: int) -> bytes:
         """The JSON of a result buffer (u32 LE length, then the bytes)."""
-        header = self.read(result, 4)
-        return self.read(result + 4, int.from_bytes(header, "little"))
+        size = self.memory.data_len(self.store)
+        if result <= 0 or result + 4 > size:
+            raise PolicyEngineError("InternalError", f"the result address {result} is outside the module's memory")
+        base = ctypes.addressof(self.memory.data_ptr(self.store).contents)
+        length = int.from_bytes(ctypes.string_at(base + result, 4), "little")
+        if result + 4 + length > size:
+            raise PolicyEngineError("InternalError", f"the result at {result} claims {length} bytes, past the module's memory")
+        return ctypes.string_at(base + result + 4, length)
 
     def call(self, name: str, *args: int) -> int:
-        value = self.funcs[name](self.store, *args)
-        return int(value)
+        return self.calls[name](*args)
 
     def input(self, data: bytes) -> Tuple[int, int]:
         """Writes ``data`` into the reusable input buffer, growing it as needed."""
@@ -249,10 +320,11 @@ class _Instance:
             if self.input_ptr:
                 self.call("rolechain_free", self.input_ptr)
                 self.input_ptr, self.input_cap = 0, 0
-            cap = max(_INITIAL_INPUT_BUFFER, self.input_cap)
+            # The next power of two from 64 KiB, at most the input limit.
+            cap = _INITIAL_INPUT_BUFFER
             while cap < len(data):
                 cap *= 2
-            cap = min(cap, MAX_INPUT_BYTES) if len(data) <= MAX_INPUT_BYTES else len(data)
+            cap = max(min(cap, MAX_INPUT_BYTES), len(data))
             ptr = self.call("rolechain_alloc", cap)
             if ptr == 0:
                 raise _Exhausted(f"rolechain_alloc could not give a buffer of {cap} bytes for the input")
@@ -537,6 +609,13 @@ class RawExports:
 
     def call(self, export: str, *args: int) -> int:
         """Calls an export by name with i32 arguments; returns its i32 result."""
+        if export not in _EXPORTS:
+            raise ValueError(f"{export!r} is not an export of the ABI; expected one of: {', '.join(_EXPORTS)}")
+        if len(args) != _EXPORTS[export]:
+            raise TypeError(f"{export} takes {_EXPORTS[export]} argument(s), not {len(args)}")
+        for value in args:
+            if not isinstance(value, int) or not -(2**31) <= value < 2**31:
+                raise ValueError(f"{value!r} is not an i32")
         engine = self._engine
         with engine._lock:
             instance = engine._live()

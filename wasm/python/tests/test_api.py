@@ -367,3 +367,26 @@ def test_package_exports() -> None:
     for name in rolechain_policy.__all__:
         assert hasattr(rolechain_policy, name)
     assert isinstance(rolechain_policy.DEFAULT_FUEL, int)
+
+
+def test_the_public_call_path_gives_the_same_answers(wasm_bytes: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the direct C calls off, wasmtime-py's public Func.__call__ is used: same answers, same traps."""
+    fast = PolicyEngine(wasm_bytes)
+    monkeypatch.setattr(rolechain_policy, "_DIRECT_CALLS", False)
+    slow = PolicyEngine(wasm_bytes, fuel=3_000_000)
+    instance = slow._live()
+    assert all(getattr(call, "__name__", "") == "<lambda>" for call in instance.calls.values())
+    assert all(getattr(call, "__name__", "") == "call" for call in fast._live().calls.values())
+    for engine in (fast, slow):
+        handle = engine.load_policy_set(READER_SET)
+        assert engine.authorize(handle, READER_REQUEST) == fast.authorize_once(READER_SET, READER_REQUEST)
+        assert engine.raw.free(12345) == -1
+    with pytest.raises(PolicyEngineError) as e:
+        slow.authorize_once(
+            {"resource": {"document": {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+                                                      "Condition": {"ForAnyValue:StringLike": {"k": [f"p{i}*x" for i in range(3000)]}}}]}}},
+            dict(READER_REQUEST, context={"k": [f"v{i}" for i in range(3000)]}),
+        )
+    assert e.value.code == "Trap" and e.value.details["trap"] == "OUT_OF_FUEL"
+    handle = slow.load_policy_set(READER_SET)
+    assert slow.authorize(handle, READER_REQUEST)["decision"] == "allowed"

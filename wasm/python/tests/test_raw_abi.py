@@ -143,3 +143,16 @@ def test_module_handles_are_not_reused(engine: PolicyEngine) -> None:
 def test_versions(engine: PolicyEngine) -> None:
     assert engine.raw.call("rolechain_abi_version") == 1
     assert engine.raw.call("rolechain_abi_minor_version") == engine.abi_minor_version
+
+
+def test_raw_calls_are_checked(engine: PolicyEngine) -> None:
+    raw = engine.raw
+    with pytest.raises(ValueError):
+        raw.call("rolechain_nothing")
+    with pytest.raises(TypeError):
+        raw.call("rolechain_load", 1)
+    with pytest.raises(ValueError):
+        raw.free(2**31)
+    with pytest.raises(ValueError):
+        raw.alloc(-(2**31) - 1)
+    assert raw.free(-(2**31)) == -1
