@@ -33,4 +33,4 @@ echo "wasm/js: rolechain-policy.d.ts type-checks (tsc $(wasm/js/node_modules/.bi
 # Files, not the directory: Node 21+ reads --test arguments as globs.
 reporter=()
 if [ "$node_major" -ge 20 ]; then reporter=(--test-reporter=spec); fi
-node --test "${reporter[@]}" wasm/js/test/*.test.mjs
+node --test ${reporter[@]+"${reporter[@]}"} wasm/js/test/*.test.mjs

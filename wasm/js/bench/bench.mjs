@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     out: { type: "string" },
     command: { type: "string" },
     "startup-once": { type: "boolean", default: false },
+    /** Another build of the module (e.g. opt-level 3) to time next to the default one: `LABEL=PATH`. */
+    "also-wasm": { type: "string" },
   },
 });
 
@@ -202,6 +204,18 @@ async function main() {
   if (deny.overallResult !== "ImplicitlyDenied") throw new Error(`iam-simulate decides PutItem ${deny.overallResult}`);
   if (sim.runUnsafeSimulation(sims.get, {}) !== "Allowed") throw new Error("iam-simulate's runUnsafeSimulation does not allow the workload");
 
+  let also = [];
+  if (args["also-wasm"]) {
+    const [label, path] = args["also-wasm"].split(/=(.*)/s);
+    const other = await PolicyEngine.load(readFileSync(path));
+    const h = other.loadPolicySet(POLICY_SET);
+    if (other.authorize(h, REQUEST).decision !== "allowed") throw new Error(`${path} does not allow the workload`);
+    also = [
+      { name: `rolechain \`authorize\`, ${label}`, what: `the same, module of ${readFileSync(path).length.toLocaleString("en-US")} bytes`, fn: () => other.authorize(h, REQUEST) },
+      { name: `rolechain \`authorizeOnce\`, ${label}`, what: "the same, that module", fn: () => other.authorizeOnce(POLICY_SET_JSON, REQUEST_JSON) },
+    ];
+  }
+
   const load = os.loadavg()[0];
   const rows = await throughput([
     { name: "rolechain `authorize` (loaded set)", what: "request object → JSON → wasm → JSON → decision object", fn: () => engine.authorize(handle, REQUEST) },
@@ -209,6 +223,7 @@ async function main() {
     { name: "rolechain `authorizeOnce`", what: "policy set and request parsed on every call", fn: () => engine.authorizeOnce(POLICY_SET_JSON, REQUEST_JSON) },
     { name: "iam-simulate `runSimulation`", what: "its documented API: validates, parses the policies, decides; awaited", fn: () => sim.runSimulation(sims.get, {}), async: true },
     { name: "iam-simulate `runUnsafeSimulation`", what: "no validation; parses the policies, decides", fn: () => sim.runUnsafeSimulation(sims.get, {}) },
+    ...also,
   ]);
   for (const r of rows) {
     console.error(`${r.name.padEnd(40)} ${Math.round(r.median).toLocaleString("en-US").padStart(10)} decisions/s  (rounds ${Math.round(r.min)}–${Math.round(r.max)})`);
@@ -274,6 +289,13 @@ function report({ rows, start, simVersion, load, loadAfter, wasmBytes }) {
     "- iam-simulate has no loaded-policy fast path: both of its entry points parse (`loadPolicy`) every policy on",
     "  every call, so the like-for-like row for it is rolechain's `authorizeOnce`; `runSimulation` also validates",
     "  the action, resource and context keys against its AWS catalogue, and is async.",
+    ...(args["also-wasm"]
+      ? [
+          "- The \"opt-level 3\" rows time the same module built for speed rather than size (`WITH_OPT_LEVEL_3=1`:",
+          "  `cargo build -p rolechain-policy-wasm --target wasm32-unknown-unknown --profile wasm --config",
+          "  'profile.wasm.opt-level=3'`); the shipped module is built with the `wasm` profile's opt-level \"z\".",
+        ]
+      : []),
     "- V8 compiles wasm lazily (Liftoff first, TurboFan for hot functions), so the first decisions of a process",
     "  are slower than the warmed-up rate above.",
     "",

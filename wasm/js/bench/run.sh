@@ -5,6 +5,8 @@
 #
 #   bash wasm/js/bench/run.sh            # 5 rounds of at least 2 s per variant
 #   SECONDS_PER_RUN=0.5 RUNS=3 bash wasm/js/bench/run.sh   # a quick look
+#   WITH_OPT_LEVEL_3=1 bash wasm/js/bench/run.sh   # also time the module built for speed
+#                                                  # (opt-level 3 instead of "z"; into target/wasm-module-o3)
 #
 # iam-simulate is installed here, into a temporary directory that is removed on
 # exit — never into the project's package.json. IAM_SIMULATE_VERSION pins it.
@@ -35,7 +37,15 @@ command="bash wasm/js/bench/run.sh"
 if [ "$SECONDS_PER_RUN" != 2 ] || [ "$RUNS" != 5 ]; then
     command="SECONDS_PER_RUN=$SECONDS_PER_RUN RUNS=$RUNS $command"
 fi
-node wasm/js/bench/bench.mjs \
+also=()
+if [ "${WITH_OPT_LEVEL_3:-0}" = 1 ]; then
+    # The same crate and profile as build.rs, with the profile's opt-level "z" overridden.
+    cargo build --locked -q -p rolechain-policy-wasm --target wasm32-unknown-unknown --profile wasm \
+        --config 'profile.wasm.opt-level=3' --target-dir target/wasm-module-o3
+    also=(--also-wasm "opt-level 3=target/wasm-module-o3/wasm32-unknown-unknown/wasm/rolechain_policy_wasm.wasm")
+    command="WITH_OPT_LEVEL_3=1 $command"
+fi
+node wasm/js/bench/bench.mjs ${also[@]+"${also[@]}"} \
     --wasm target/rolechain_policy.wasm \
     --iam-simulate "$tmp/node_modules/@cloud-copilot/iam-simulate" \
     --seconds "$SECONDS_PER_RUN" --runs "$RUNS" \
