@@ -66,6 +66,7 @@ JSONInput = Union[str, bytes, bytearray, Mapping[str, Any]]
 _INITIAL_INPUT_BUFFER = 64 * 1024
 _EPOCH_PERIOD = 0.005  # seconds between epoch ticks when a timeout is in use
 _NO_DEADLINE = 1 << 40
+_MAX_LOST_REMEMBERED = 65536  # lost handles reported as lost (older ones: just unknown)
 
 
 class PolicyEngineError(Exception):
@@ -227,7 +228,7 @@ def _direct_caller(store: wasmtime.Store, func: wasmtime.Func, params: int) -> O
         return None
     args = (val_t * max(params, 1))()
     for i in range(params):
-        args[i].kind = i32
+        args[i].kind = i32  # type: ignore[assignment]  # a c_uint8 field takes an int
     results = (val_t * 1)()
     byref = ctypes.byref
 
@@ -267,10 +268,16 @@ class _Instance:
         for name in _EXPORTS:
             func = exports[name]
             ty = func.type(self.store) if isinstance(func, wasmtime.Func) else None
-            if ty is None or [str(p) for p in ty.params] != ["i32"] * _EXPORTS[name] or [str(r) for r in ty.results] != ["i32"]:
+            if (
+                not isinstance(func, wasmtime.Func)
+                or ty is None
+                or [str(p) for p in ty.params] != ["i32"] * _EXPORTS[name]
+                or [str(r) for r in ty.results] != ["i32"]
+            ):
                 raise PolicyEngineError(
                     "InvalidModule",
-                    f"the module's `{name}` is not a function of {_EXPORTS[name]} i32 to one i32: it is not rolechain_policy.wasm",
+                    f"the module's `{name}` is not a function of {_EXPORTS[name]} i32 to one i32: "
+                    "it is not rolechain_policy.wasm",
                 )
             direct = _direct_caller(self.store, func, _EXPORTS[name])
             self.calls[name] = direct if direct is not None else self._public_caller(func)
@@ -364,14 +371,13 @@ class PolicyEngine:
         if not isinstance(module, (bytes, bytearray, memoryview)):
             raise TypeError(f"module must be the module's bytes, not {type(module).__name__}")
         self._module = _compile(bytes(module))
-        if fuel is not None and fuel <= 0:
-            raise ValueError("fuel must be positive (or None for no bound)")
-        if timeout is not None:
-            if not timeout > 0:
-                raise ValueError("timeout must be a positive number of seconds (or None)")
-            _start_ticker()
-        self.fuel: Optional[int] = fuel
-        self.timeout: Optional[float] = timeout
+        self._fuel: Optional[int] = None
+        self._timeout: Optional[float] = None
+        self.fuel = fuel
+        self.timeout = timeout
+        if memory_limit <= 0:
+            raise ValueError("memory_limit must be a positive number of bytes")
+        #: Applies to the next instance (after a reset); the current one keeps its limit.
         self.memory_limit: int = memory_limit
         self._lock = threading.RLock()
         self._instance: Optional[_Instance] = None
@@ -392,6 +398,30 @@ class PolicyEngine:
                 f"this host knows ABI {ABI_MAJOR_VERSION}.x only -- use a rolechain_policy.wasm of ABI {ABI_MAJOR_VERSION}",
                 {"abiVersion": self.abi_version, "abiMinorVersion": self.abi_minor_version},
             )
+
+    @property
+    def fuel(self) -> Optional[int]:
+        """Fuel each call may use (about a wasm instruction a unit); None: no bound."""
+        return self._fuel
+
+    @fuel.setter
+    def fuel(self, fuel: Optional[int]) -> None:
+        if fuel is not None and (not isinstance(fuel, int) or fuel <= 0):
+            raise ValueError("fuel must be a positive int (or None for no bound)")
+        self._fuel = fuel
+
+    @property
+    def timeout(self) -> Optional[float]:
+        """Seconds each call may run (to the epoch tick, 5 ms); None: no bound."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, timeout: Optional[float]) -> None:
+        if timeout is not None:
+            if not timeout > 0:
+                raise ValueError("timeout must be a positive number of seconds (or None)")
+            _start_ticker()
+        self._timeout = timeout
 
     @classmethod
     def from_file(
@@ -578,6 +608,8 @@ class PolicyEngine:
         self._last_lost = sorted(self._handles)
         for handle in self._last_lost:
             self._lost[handle] = reason
+        while len(self._lost) > _MAX_LOST_REMEMBERED:  # oldest first
+            del self._lost[next(iter(self._lost))]
         self._handles.clear()
         self._instance = None
         self._resets += 1

@@ -52,7 +52,7 @@ def test_load_authorize_unload(engine: PolicyEngine) -> None:
         "User: arn:aws:sts::111122223333:assumed-role/reader/s1 is not authorized to perform: dynamodb:PutItem"
     )
 
-    assert engine.unload(handle) is None
+    engine.unload(handle)
     assert engine.handles == []
     with pytest.raises(PolicyEngineError) as e:
         engine.authorize(handle, READER_REQUEST)
@@ -341,9 +341,9 @@ def _fake_module(version: int) -> bytes:
             ("rolechain_unload", 1),
         ]
     )
-    return wasmtime.wat2wasm(
+    return bytes(wasmtime.wat2wasm(
         f'(module (memory (export "memory") 1) (func (export "rolechain_abi_version") (result i32) i32.const {version}) {funcs})'
-    )
+    ))
 
 
 def test_refuses_another_abi_major_version() -> None:

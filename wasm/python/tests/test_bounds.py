@@ -178,3 +178,22 @@ def test_no_bounds_is_allowed(wasm_bytes: bytes) -> None:
         PolicyEngine(wasm_bytes, fuel=0)
     with pytest.raises(ValueError):
         PolicyEngine(wasm_bytes, timeout=0)
+    with pytest.raises(ValueError):
+        engine.fuel = -1
+    with pytest.raises(ValueError):
+        PolicyEngine(wasm_bytes, memory_limit=0)
+
+
+def test_bounds_can_be_set_on_a_live_engine(wasm_bytes: bytes) -> None:
+    engine = PolicyEngine(wasm_bytes, fuel=None)
+    handle = engine.load_policy_set(quadratic(20_000)[0])
+    engine.timeout = 0.1
+    with pytest.raises(PolicyEngineError) as e:
+        engine.authorize(handle, quadratic(20_000)[1])
+    assert e.value.details["trap"] == "INTERRUPT"
+    engine.timeout, engine.fuel = None, 1_000
+    with pytest.raises(PolicyEngineError) as e:
+        engine.authorize_once(READER_SET, READER_REQUEST)
+    assert e.value.details["trap"] == "OUT_OF_FUEL"
+    engine.fuel = DEFAULT_FUEL
+    still_answers(engine)
