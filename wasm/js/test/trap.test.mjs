@@ -63,7 +63,7 @@ describe("a trap", () => {
     const old = engine.instance;
     const ex = old.exports;
     // Scribble over the module's static data (its allocator and state live there).
-    new Uint8Array(ex.memory.buffer).fill(0xff, 1024 * 1024, ex.__heap_base.value);
+    new Uint8Array(ex.memory.buffer).fill(0xff, 1024 * 1024, ex.__heap_base?.value ?? ex.memory.buffer.byteLength);
     const e = thrown(assert, () => engine.authorize(a, request("dynamodb:GetItem")), "Trap");
     assert.ok(e.cause instanceof WebAssembly.RuntimeError, String(e.cause));
     assert.match(e.message, /rolechain_policy\.wasm failed in rolechain_authorize: .*a fresh one started; loaded policy sets keep their handles/);
@@ -84,7 +84,7 @@ describe("a trap", () => {
     const engine = await PolicyEngine.load(module);
     const a = engine.loadPolicySet(READER_SET);
     const ex = engine.instance.exports;
-    new Uint8Array(ex.memory.buffer).fill(0xff, 1024 * 1024, ex.__heap_base.value);
+    new Uint8Array(ex.memory.buffer).fill(0xff, 1024 * 1024, ex.__heap_base?.value ?? ex.memory.buffer.byteLength);
     thrown(assert, () => engine.lint("{}"), "Trap");
     engine.unload(a);
     assert.equal(engine.loadedPolicySets, 0);
