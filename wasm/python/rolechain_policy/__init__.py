@@ -76,8 +76,9 @@ class PolicyEngineError(Exception):
     ``InvalidPointer``, ``UnknownHandle``, ``TooManyPolicySets``,
     ``MalformedPolicyDocument``, ``LimitExceeded``, ``InternalError``) or one
     of the host's: ``Trap`` (the call trapped or ran over its fuel or time
-    bound), ``OutOfMemory`` (the instance ran out of memory), ``AbiVersion``
-    (the module's ABI major version is not 1).
+    bound), ``OutOfMemory`` (the instance ran out of memory), ``IncompatibleModule``
+    (not a module, not rolechain_policy.wasm, or its ABI major version is not 1).
+    The host codes are the JavaScript host's (wasm/js) too.
     ``details`` holds the error's other fields (``path``, ``line``, ``column``,
     ``place``, ``policyId``, ``findings``, ...).
     """
@@ -158,7 +159,7 @@ def _compile(module_bytes: bytes) -> wasmtime.Module:
         try:
             module = wasmtime.Module(engine, module_bytes)
         except wasmtime.WasmtimeError as e:
-            raise PolicyEngineError("InvalidModule", f"the bytes are not a WebAssembly module wasmtime accepts: {e}") from e
+            raise PolicyEngineError("IncompatibleModule", f"the bytes are not a WebAssembly module wasmtime accepts: {e}") from e
         with _shared_lock:
             module = _modules.setdefault(key, module)
     return module
@@ -258,11 +259,11 @@ class _Instance:
         missing = [name for name in [*_EXPORTS, "memory"] if name not in exports]
         if missing:
             raise PolicyEngineError(
-                "InvalidModule", f"the module does not export {', '.join(missing)}: it is not rolechain_policy.wasm"
+                "IncompatibleModule", f"the module does not export {', '.join(missing)}: it is not rolechain_policy.wasm"
             )
         memory = exports["memory"]
         if not isinstance(memory, wasmtime.Memory):
-            raise PolicyEngineError("InvalidModule", "the module's `memory` export is not a memory")
+            raise PolicyEngineError("IncompatibleModule", "the module's `memory` export is not a memory")
         self.memory: wasmtime.Memory = memory
         self.calls: Dict[str, Callable[..., int]] = {}
         for name in _EXPORTS:
@@ -275,7 +276,7 @@ class _Instance:
                 or [str(r) for r in ty.results] != ["i32"]
             ):
                 raise PolicyEngineError(
-                    "InvalidModule",
+                    "IncompatibleModule",
                     f"the module's `{name}` is not a function of {_EXPORTS[name]} i32 to one i32: "
                     "it is not rolechain_policy.wasm",
                 )
@@ -393,7 +394,7 @@ class PolicyEngine:
         self.abi_minor_version: int = instance.call("rolechain_abi_minor_version")
         if self.abi_version != ABI_MAJOR_VERSION:
             raise PolicyEngineError(
-                "AbiVersion",
+                "IncompatibleModule",
                 f"the module speaks ABI {self.abi_version}.{self.abi_minor_version}; "
                 f"this host knows ABI {ABI_MAJOR_VERSION}.x only -- use a rolechain_policy.wasm of ABI {ABI_MAJOR_VERSION}",
                 {"abiVersion": self.abi_version, "abiMinorVersion": self.abi_minor_version},

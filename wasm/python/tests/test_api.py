@@ -318,7 +318,7 @@ def test_from_file_and_bad_modules(tmp_path: Any, wasm_bytes: bytes) -> None:
     assert PolicyEngine.from_file(str(path)).authorize_once(READER_SET, READER_REQUEST)["decision"] == "allowed"
     with pytest.raises(PolicyEngineError) as e:
         PolicyEngine(b"not wasm")
-    assert e.value.code == "InvalidModule"
+    assert e.value.code == "IncompatibleModule"
     with pytest.raises(TypeError):
         PolicyEngine("target/rolechain_policy.wasm")  # type: ignore[arg-type]
 
@@ -349,7 +349,7 @@ def _fake_module(version: int) -> bytes:
 def test_refuses_another_abi_major_version() -> None:
     with pytest.raises(PolicyEngineError) as e:
         PolicyEngine(_fake_module(2))
-    assert e.value.code == "AbiVersion"
+    assert e.value.code == "IncompatibleModule"
     assert "ABI 2.0" in e.value.message and "1.x" in e.value.message
     assert e.value.details["abiVersion"] == 2
 
@@ -359,7 +359,7 @@ def test_refuses_a_module_without_the_exports() -> None:
 
     with pytest.raises(PolicyEngineError) as e:
         PolicyEngine(wasmtime.wat2wasm('(module (memory (export "memory") 1))'))
-    assert e.value.code == "InvalidModule"
+    assert e.value.code == "IncompatibleModule"
     assert "rolechain_load" in e.value.message
 
 
