@@ -18,11 +18,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use rolechain_policy::evaluator::Evaluator;
 use rolechain_policy::json::{self, Json, JsonValue};
 use rolechain_policy::kind::PolicyKind;
 use rolechain_policy::operator::BaseOperator;
 use rolechain_policy::wire::PolicySetSpec;
 use rolechain_policy::{Request, authorize};
+use rolechain_wasm_host::WasmEvaluator;
 use serde_json::Value;
 
 /// The corpus may grow; it must not shrink below this.
@@ -434,9 +436,18 @@ fn run_file(file: &CorpusFile, bless: bool) -> (usize, Vec<String>) {
         fail("(file)", format!("a number hosts would print differently: {n}"));
     }
     let policies = root.get("policies").cloned().unwrap_or(Node::Obj(Vec::new()));
+    // The same set in rolechain_policy.wasm under wasmtime: every case is decided there too.
+    let wasm = wasm_evaluator();
+    let mut wasm_set = None;
     let set = match PolicySetSpec::from_json_str(&compact(&policies)) {
         Ok(spec) => match spec.build() {
-            Ok(set) => Some(set),
+            Ok(set) => {
+                match wasm.load(&spec) {
+                    Ok(h) => wasm_set = Some(h),
+                    Err(e) => fail("(policies)", format!("the wasm host refuses the set: {e}")),
+                }
+                Some(set)
+            }
             Err(e) => {
                 fail("(policies)", format!("the set does not build: {e}"));
                 None
@@ -485,6 +496,28 @@ fn run_file(file: &CorpusFile, bless: bool) -> (usize, Vec<String>) {
         };
         let decision = authorize(set, &request);
         let actual = serde_json::to_value(&decision).expect("a decision serializes");
+        if let Some(h) = wasm_set {
+            match wasm.authorize(h, &request) {
+                Ok(d) if d == decision => {}
+                Ok(d) => {
+                    let mut lines = Vec::new();
+                    diff(
+                        "wasm",
+                        &actual,
+                        &serde_json::to_value(&d).expect("a decision serializes"),
+                        &mut lines,
+                    );
+                    fail(
+                        &name,
+                        format!(
+                            "rolechain_policy.wasm decides otherwise than the native engine:\n{}",
+                            lines.join("\n")
+                        ),
+                    );
+                }
+                Err(e) => fail(&name, format!("rolechain_policy.wasm gave no decision: {e}")),
+            }
+        }
         let got_decision = actual["decision"].as_str().unwrap_or_default().to_string();
         let got_denied_by = actual.get("deniedBy").and_then(Value::as_str).map(str::to_string);
         if let Some((want_decision, want_denied_by)) = &expect
@@ -538,6 +571,12 @@ fn run_file(file: &CorpusFile, bless: bool) -> (usize, Vec<String>) {
         write_atomically(&file.path, &pretty(&root));
     }
     (cases.len(), failures)
+}
+
+/// One wasmtime host for the whole corpus (compiling the module once).
+fn wasm_evaluator() -> &'static WasmEvaluator {
+    static WASM: std::sync::OnceLock<WasmEvaluator> = std::sync::OnceLock::new();
+    WASM.get_or_init(|| WasmEvaluator::new().expect("rolechain_policy.wasm starts in wasmtime"))
 }
 
 /// The case with its `answer` replaced, or placed after `expect`.

@@ -180,8 +180,11 @@ pub fn authorize(set: &PolicySet, request: &Request) -> Decision {
         if let Some(p) = &set.permissions_boundary {
             eval.policy(p, Slot::Boundary);
         }
-        for (i, p) in set.session.iter().enumerate() {
-            eval.policy(p, Slot::Session(i));
+        // Session policies belong to sessions: an IAM user or the root user has none.
+        if request.principal.is_session() {
+            for (i, p) in set.session.iter().enumerate() {
+                eval.policy(p, Slot::Session(i));
+            }
         }
     }
     let (decision, denied_by, deciders) = decide(set, request, &eval.caller, &eval.hits);

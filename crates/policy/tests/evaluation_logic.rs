@@ -1540,3 +1540,29 @@ fn principal_context_keys_come_from_the_principal_when_added() {
     assert_eq!(ctx.get("aws:PrincipalAccount").unwrap().values(), ["anonymous"]);
     assert!(ctx.get("aws:PrincipalArn").is_none());
 }
+
+// Session policies belong to sessions (IAM User Guide, access_policies_session;
+// spec §3.4 step 7 "non-session principal ⇒ ALLOW"): an IAM user's request is
+// not touched by a session policy, not even by its deny.
+#[test]
+fn session_policies_do_not_apply_to_an_iam_user() {
+    let set = PolicySet {
+        identity: vec![allow_all(PolicyKind::Identity, "alice-policy")],
+        session: vec![
+            allow_all(PolicyKind::Session, "session-allow"),
+            one(PolicyKind::Session, "session-deny", "NoGet", "Deny", GET, "*"),
+        ],
+        ..PolicySet::default()
+    };
+    let d = authorize(&set, &get_table(alice()));
+    assert_eq!(d.decision, EvalDecision::Allowed);
+    assert!(
+        d.matched_statements
+            .iter()
+            .all(|m| m.policy_type != PolicyType::Session)
+    );
+    // The same deny does apply to a role session.
+    let d = authorize(&set, &get_table(session()));
+    assert_eq!(d.decision, EvalDecision::ExplicitDeny);
+    assert_eq!(d.denied_by, Some(PolicyType::Session));
+}
