@@ -220,7 +220,7 @@ proptest! {
 fn the_valid_inputs_really_are_valid() {
     // Guards the generator: its valid inputs must reach the engine, not bounce off the reader.
     let mut abi = Abi::new(module());
-    let mut put = |abi: &mut Abi, text: &str| -> (i32, i32) {
+    let put = |abi: &mut Abi, text: &str| -> (i32, i32) {
         let p = abi.alloc.call(&mut abi.store, text.len() as i32).unwrap();
         abi.memory.write(&mut abi.store, p as usize, text.as_bytes()).unwrap();
         (p, text.len() as i32)
