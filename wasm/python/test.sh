@@ -12,8 +12,8 @@ cd "$(dirname "$0")/../.."
 
 # The module: built by the Rust workspace (build.rs of rolechain-wasm-host).
 if [ -z "${ROLECHAIN_POLICY_WASM:-}" ] && [ ! -f target/rolechain_policy.wasm ]; then
-    echo "wasm/python: target/rolechain_policy.wasm is missing; building it (cargo build -p rolechain-wasm-host)" >&2
-    cargo build -q -p rolechain-wasm-host
+    echo "wasm/python: target/rolechain_policy.wasm is missing; building it (cargo build --locked -p rolechain-wasm-host)" >&2
+    cargo build -q --locked -p rolechain-wasm-host
 fi
 
 # A Python >= 3.9.
