@@ -7,54 +7,21 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rolechain_policy::wire::PolicySetSpec;
 use rolechain_policy::{Context, Policy, PolicyKind, PolicySet, Principal, Request, authorize};
 
-/// Ten statements exercising StringEquals, StringLike, ArnLike, IpAddress,
-/// DateLessThan, Bool and ForAllValues:StringLike with a policy variable;
-/// the one that allows GetItem is the last.
-pub fn ten_statement_policy() -> String {
-    let mut statements = Vec::new();
-    for i in 0..9 {
-        statements.push(format!(
-            r#"{{"Sid":"Other{i}","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","sqs:Send*"],"Resource":"arn:aws:s3:::bucket-{i}/*","Condition":{{"StringEquals":{{"aws:PrincipalTag/team":"team-{i}"}},"IpAddress":{{"aws:SourceIp":"10.{i}.0.0/16"}}}}}}"#
-        ));
-    }
-    statements.push(
-        r#"{"Sid":"ReadOwnItems","Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:Query"],
-        "Resource":"arn:aws:dynamodb:eu-west-2:222222222222:table/orders",
-        "Condition":{
-          "StringEquals":{"aws:RequestedRegion":"eu-west-2"},
-          "StringLike":{"aws:userid":"AROA*:*"},
-          "ArnLike":{"aws:PrincipalArn":"arn:aws:iam::222222222222:role/*"},
-          "IpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]},
-          "DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"},
-          "Bool":{"aws:SecureTransport":"true"},
-          "ForAllValues:StringLike":{"dynamodb:LeadingKeys":["${aws:PrincipalTag/tenant}-*"]}}}"#
-            .to_string(),
-    );
-    format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(","))
-}
+/// The reference workload shared by every host's benchmark (see the file's description).
+const WORKLOAD: &str = include_str!("workload-identity-10.json");
 
-pub fn get_item_request() -> Request {
-    Request {
-        principal: Principal::AssumedRole {
-            arn: "arn:aws:sts::222222222222:assumed-role/reader/s1".into(),
-            role_arn: Some("arn:aws:iam::222222222222:role/reader".into()),
-        },
-        action: "dynamodb:GetItem".into(),
-        resource: "arn:aws:dynamodb:eu-west-2:222222222222:table/orders".into(),
-        resource_account: None,
-        context: Context::new()
-            .with("aws:RequestedRegion", "eu-west-2")
-            .with("aws:userid", "AROAEXAMPLE:s1")
-            .with("aws:PrincipalArn", "arn:aws:iam::222222222222:role/reader")
-            .with("aws:SourceIp", "10.1.2.3")
-            .with("aws:CurrentTime", "2026-11-26T12:00:00Z")
-            .with("aws:SecureTransport", "true")
-            .with("aws:PrincipalTag/tenant", "acme")
-            .with("aws:PrincipalTag/team", "orders")
-            .with_multi("dynamodb:LeadingKeys", ["acme-1", "acme-2"]),
-    }
+/// The workload's policy set and request.
+fn workload() -> (PolicySet, Request) {
+    let root: serde_json::Value = serde_json::from_str(WORKLOAD).expect("workload JSON");
+    let set = PolicySetSpec::from_json_str(&root["policies"].to_string())
+        .expect("workload set")
+        .build()
+        .expect("set builds");
+    let request = Request::from_json_str(&root["request"].to_string()).expect("workload request");
+    (set, request)
 }
 
 /// A policy of `n` statements, the allowing one last. Identity policies cannot
@@ -117,11 +84,7 @@ fn decisions(c: &mut Criterion) {
     let mut group = c.benchmark_group("decide");
     group.throughput(Throughput::Elements(1));
 
-    let set = PolicySet {
-        identity: vec![Policy::parse(PolicyKind::Identity, &ten_statement_policy()).expect("10-statement policy")],
-        ..PolicySet::default()
-    };
-    let request = get_item_request();
+    let (set, request) = workload();
     assert!(authorize(&set, &request).is_allowed());
     group.bench_function("identity_10_statements_get_item", |b| {
         b.iter(|| authorize(black_box(&set), black_box(&request)))
@@ -154,7 +117,7 @@ fn decisions(c: &mut Criterion) {
 
 fn growth(c: &mut Criterion) {
     let mut group = c.benchmark_group("decide_by_statement_count");
-    let request = get_item_request();
+    let (_, request) = workload();
     for n in [1usize, 10, 50, 100, 200, 400] {
         let set = PolicySet {
             resource: Some(Policy::parse(PolicyKind::Resource, &n_statement_policy(n, true)).expect("policy")),
@@ -171,10 +134,12 @@ fn growth(c: &mut Criterion) {
 fn parsing(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse");
     // The 10-statement policy (about 3 KiB) and a 40-statement one (about 8 KiB, within the inline limit).
-    for (name, text) in [
-        ("10_statements", ten_statement_policy()),
-        ("40_statements", n_statement_policy(40, false)),
-    ] {
+    let root: serde_json::Value = serde_json::from_str(WORKLOAD).expect("workload JSON");
+    let ten = root["policies"]["identity"][0]["document"]
+        .as_str()
+        .expect("document")
+        .to_string();
+    for (name, text) in [("10_statements", ten), ("40_statements", n_statement_policy(40, false))] {
         group.throughput(Throughput::Bytes(text.len() as u64));
         assert!(Policy::parse(PolicyKind::Identity, &text).is_ok());
         group.bench_with_input(BenchmarkId::new("policy_parse", name), &text, |b, text| {

@@ -185,10 +185,12 @@ impl<'a> Reader<'a> {
         self.error_at(self.pos(), message)
     }
 
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
 
+    #[inline(always)]
     fn skip_whitespace(&mut self) {
         while let Some(b) = self.peek() {
             match b {

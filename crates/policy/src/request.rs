@@ -186,6 +186,7 @@ impl Serialize for Context {
 }
 
 /// FNV-1a of a lower-cased key: cheap, stable, and the same in every host.
+#[inline(always)]
 pub fn key_hash(lower_key: &str) -> u64 {
     lower_key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
@@ -211,6 +212,12 @@ impl ContextValue {
 impl Context {
     pub fn new() -> Context {
         Context::default()
+    }
+
+    pub fn with_capacity(keys: usize) -> Context {
+        Context {
+            entries: Vec::with_capacity(keys),
+        }
     }
 
     /// Sets a single-valued key; an empty string removes it.

@@ -42,6 +42,7 @@ trait AsAtom {
 }
 
 impl AsAtom for Atom<'_> {
+    #[inline(always)]
     fn atom(&self) -> Atom<'_> {
         *self
     }

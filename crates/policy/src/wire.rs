@@ -103,46 +103,77 @@ impl std::fmt::Display for WireError {
 
 impl std::error::Error for WireError {}
 
-fn wire_error(path: &str, message: impl Into<String>, pos: Position) -> WireError {
+fn wire_error(path: &Path<'_>, message: impl Into<String>, pos: Position) -> WireError {
     WireError {
-        path: path.to_string(),
+        path: path.render(),
         message: message.into(),
         line: pos.line,
         column: pos.column,
     }
 }
 
+/// Where a value sits in the input (`identity[0].document`), kept as a chain
+/// on the stack and written out only for an error: reading costs no allocation.
+#[derive(Debug, Clone, Copy)]
+enum Path<'p> {
+    Root,
+    Field(&'p Path<'p>, &'p str),
+    Index(&'p Path<'p>, usize),
+}
+
+impl<'p> Path<'p> {
+    fn field(&'p self, name: &'p str) -> Path<'p> {
+        Path::Field(self, name)
+    }
+
+    fn index(&'p self, i: usize) -> Path<'p> {
+        Path::Index(self, i)
+    }
+
+    fn render(&self) -> String {
+        match self {
+            Path::Root => String::new(),
+            Path::Field(parent, name) => match parent.render() {
+                p if p.is_empty() => (*name).to_string(),
+                p => format!("{p}.{name}"),
+            },
+            Path::Index(parent, i) => format!("{}[{i}]", parent.render()),
+        }
+    }
+}
+
 /// Parses `text` as JSON and reads it with `read`.
 fn read_text<T>(text: &str, read: impl FnOnce(&Reader<'_>, &Json<'_>) -> Result<T, WireError>) -> Result<T, WireError> {
-    let root = json::parse(text).map_err(|e| wire_error("", format!("not JSON: {}", e.message), e.pos))?;
+    let root = json::parse(text).map_err(|e| wire_error(&Path::Root, format!("not JSON: {}", e.message), e.pos))?;
     read(&Reader { text }, &root)
 }
 
 impl PolicySetSpec {
     pub fn from_json_str(text: &str) -> Result<PolicySetSpec, WireError> {
-        read_text(text, |r, v| r.policy_set(v, ""))
+        read_text(text, |r, v| r.policy_set(v, &Path::Root))
     }
 }
 
 impl Request {
     pub fn from_json_str(text: &str) -> Result<Request, WireError> {
-        read_text(text, |r, v| r.request(v, ""))
+        read_text(text, |r, v| r.request(v, &Path::Root))
     }
 }
 
 impl Context {
     pub fn from_json_str(text: &str) -> Result<Context, WireError> {
-        read_text(text, |r, v| r.context(v, ""))
+        read_text(text, |r, v| r.context(v, &Path::Root))
     }
 }
 
 impl AuthorizeOnce {
     pub fn from_json_str(text: &str) -> Result<AuthorizeOnce, WireError> {
         read_text(text, |r, v| {
-            let m = r.object(v, "", &["policies", "request"])?;
+            let root = Path::Root;
+            let m = r.object(v, &root, &["policies", "request"])?;
             Ok(AuthorizeOnce {
-                policies: r.policy_set(r.required(m, v, "", "policies")?, "policies")?,
-                request: r.request(r.required(m, v, "", "request")?, "request")?,
+                policies: r.policy_set(r.required(m, v, &root, "policies")?, &root.field("policies"))?,
+                request: r.request(r.required(m, v, &root, "request")?, &root.field("request"))?,
             })
         })
     }
@@ -151,10 +182,14 @@ impl AuthorizeOnce {
 impl LintInput {
     pub fn from_json_str(text: &str) -> Result<LintInput, WireError> {
         read_text(text, |r, v| {
-            let m = r.object(v, "", &["document", "kind"])?;
+            let root = Path::Root;
+            let m = r.object(v, &root, &["document", "kind"])?;
             Ok(LintInput {
-                document: r.string(r.required(m, v, "", "document")?, "document")?,
-                kind: r.optional(m, "kind").map(|k| r.kind(k, "kind")).transpose()?,
+                document: r.string(r.required(m, v, &root, "document")?, &root.field("document"))?,
+                kind: r
+                    .optional(m, "kind")
+                    .map(|k| r.kind(k, &root.field("kind")))
+                    .transpose()?,
             })
         })
     }
@@ -165,17 +200,9 @@ struct Reader<'t> {
     text: &'t str,
 }
 
-fn join(path: &str, field: &str) -> String {
-    if path.is_empty() {
-        field.to_string()
-    } else {
-        format!("{path}.{field}")
-    }
-}
-
 impl Reader<'_> {
     /// The members of an object, refusing unknown and repeated keys.
-    fn object<'j, 'a>(&self, v: &'j Json<'a>, path: &str, known: &[&str]) -> Result<&'j [Member<'a>], WireError> {
+    fn object<'j, 'a>(&self, v: &'j Json<'a>, path: &Path<'_>, known: &[&str]) -> Result<&'j [Member<'a>], WireError> {
         let JsonValue::Object(members) = &v.value else {
             return Err(wire_error(
                 path,
@@ -186,13 +213,13 @@ impl Reader<'_> {
         for (i, m) in members.iter().enumerate() {
             if !known.contains(&m.key.as_ref()) {
                 return Err(wire_error(
-                    &join(path, &m.key),
+                    &path.field(&m.key),
                     format!("unknown field; expected one of: {}", known.join(", ")),
                     m.key_pos,
                 ));
             }
             if members[..i].iter().any(|earlier| earlier.key == m.key) {
-                return Err(wire_error(&join(path, &m.key), "repeated field", m.key_pos));
+                return Err(wire_error(&path.field(&m.key), "repeated field", m.key_pos));
             }
         }
         Ok(members)
@@ -210,14 +237,14 @@ impl Reader<'_> {
         &self,
         members: &'j [Member<'a>],
         v: &Json<'_>,
-        path: &str,
+        path: &Path<'_>,
         name: &str,
     ) -> Result<&'j Json<'a>, WireError> {
         self.optional(members, name)
-            .ok_or_else(|| wire_error(&join(path, name), "missing field", v.pos))
+            .ok_or_else(|| wire_error(&path.field(name), "missing field", v.pos))
     }
 
-    fn string(&self, v: &Json<'_>, path: &str) -> Result<String, WireError> {
+    fn string(&self, v: &Json<'_>, path: &Path<'_>) -> Result<String, WireError> {
         match &v.value {
             JsonValue::String(s) => Ok(s.to_string()),
             other => Err(wire_error(
@@ -228,7 +255,19 @@ impl Reader<'_> {
         }
     }
 
-    fn array<'j, 'a>(&self, v: &'j Json<'a>, path: &str) -> Result<&'j [Json<'a>], WireError> {
+    /// A required string member.
+    fn string_field(&self, m: &[Member<'_>], v: &Json<'_>, path: &Path<'_>, name: &str) -> Result<String, WireError> {
+        self.string(self.required(m, v, path, name)?, &path.field(name))
+    }
+
+    /// An optional string member.
+    fn optional_string(&self, m: &[Member<'_>], path: &Path<'_>, name: &str) -> Result<Option<String>, WireError> {
+        self.optional(m, name)
+            .map(|s| self.string(s, &path.field(name)))
+            .transpose()
+    }
+
+    fn array<'j, 'a>(&self, v: &'j Json<'a>, path: &Path<'_>) -> Result<&'j [Json<'a>], WireError> {
         match &v.value {
             JsonValue::Array(items) => Ok(items),
             other => Err(wire_error(
@@ -239,7 +278,7 @@ impl Reader<'_> {
         }
     }
 
-    fn kind(&self, v: &Json<'_>, path: &str) -> Result<PolicyKind, WireError> {
+    fn kind(&self, v: &Json<'_>, path: &Path<'_>) -> Result<PolicyKind, WireError> {
         let name = self.string(v, path)?;
         PolicyKind::from_name(&name).ok_or_else(|| {
             let names: Vec<&str> = PolicyKind::ALL.iter().map(|k| k.name()).collect();
@@ -251,7 +290,7 @@ impl Reader<'_> {
         })
     }
 
-    fn policy_set(&self, v: &Json<'_>, path: &str) -> Result<PolicySetSpec, WireError> {
+    fn policy_set(&self, v: &Json<'_>, path: &Path<'_>) -> Result<PolicySetSpec, WireError> {
         let m = self.object(
             v,
             path,
@@ -268,34 +307,34 @@ impl Reader<'_> {
             let Some(items) = self.optional(m, name) else {
                 return Ok(Vec::new());
             };
-            let p = join(path, name);
+            let p = path.field(name);
             self.array(items, &p)?
                 .iter()
                 .enumerate()
-                .map(|(i, item)| self.policy(item, &format!("{p}[{i}]")))
+                .map(|(i, item)| self.policy(item, &p.index(i)))
                 .collect()
         };
         let levels = |name: &str| -> Result<Vec<Vec<PolicySpec>>, WireError> {
             let Some(items) = self.optional(m, name) else {
                 return Ok(Vec::new());
             };
-            let p = join(path, name);
+            let p = path.field(name);
             self.array(items, &p)?
                 .iter()
                 .enumerate()
                 .map(|(l, level)| {
-                    let lp = format!("{p}[{l}]");
+                    let lp = p.index(l);
                     self.array(level, &lp)?
                         .iter()
                         .enumerate()
-                        .map(|(i, item)| self.policy(item, &format!("{lp}[{i}]")))
+                        .map(|(i, item)| self.policy(item, &lp.index(i)))
                         .collect()
                 })
                 .collect()
         };
         let single = |name: &str| {
             self.optional(m, name)
-                .map(|v| self.policy(v, &join(path, name)))
+                .map(|v| self.policy(v, &path.field(name)))
                 .transpose()
         };
         Ok(PolicySetSpec {
@@ -308,7 +347,7 @@ impl Reader<'_> {
         })
     }
 
-    fn policy(&self, v: &Json<'_>, path: &str) -> Result<PolicySpec, WireError> {
+    fn policy(&self, v: &Json<'_>, path: &Path<'_>) -> Result<PolicySpec, WireError> {
         let m = self.object(v, path, &["id", "kind", "document"])?;
         let document = self.required(m, v, path, "document")?;
         let document = match &document.value {
@@ -321,7 +360,7 @@ impl Reader<'_> {
                 .to_string(),
             other => {
                 return Err(wire_error(
-                    &join(path, "document"),
+                    &path.field("document"),
                     format!(
                         "expected the policy document as a string or an object, found {}",
                         other.kind_name()
@@ -331,43 +370,34 @@ impl Reader<'_> {
             }
         };
         Ok(PolicySpec {
-            id: self
-                .optional(m, "id")
-                .map(|id| self.string(id, &join(path, "id")))
-                .transpose()?,
+            id: self.optional_string(m, path, "id")?,
             kind: self
                 .optional(m, "kind")
-                .map(|k| self.kind(k, &join(path, "kind")))
+                .map(|k| self.kind(k, &path.field("kind")))
                 .transpose()?,
             document,
         })
     }
 
-    fn request(&self, v: &Json<'_>, path: &str) -> Result<Request, WireError> {
+    fn request(&self, v: &Json<'_>, path: &Path<'_>) -> Result<Request, WireError> {
         let m = self.object(
             v,
             path,
             &["principal", "action", "resource", "resourceAccount", "context"],
         )?;
-        let field = |name: &str| -> Result<String, WireError> {
-            self.string(self.required(m, v, path, name)?, &join(path, name))
-        };
         Ok(Request {
-            principal: self.principal(self.required(m, v, path, "principal")?, &join(path, "principal"))?,
-            action: field("action")?,
-            resource: field("resource")?,
-            resource_account: self
-                .optional(m, "resourceAccount")
-                .map(|a| self.string(a, &join(path, "resourceAccount")))
-                .transpose()?,
+            principal: self.principal(self.required(m, v, path, "principal")?, &path.field("principal"))?,
+            action: self.string_field(m, v, path, "action")?,
+            resource: self.string_field(m, v, path, "resource")?,
+            resource_account: self.optional_string(m, path, "resourceAccount")?,
             context: match self.optional(m, "context") {
-                Some(c) => self.context(c, &join(path, "context"))?,
+                Some(c) => self.context(c, &path.field("context"))?,
                 None => Context::new(),
             },
         })
     }
 
-    fn principal(&self, v: &Json<'_>, path: &str) -> Result<Principal, WireError> {
+    fn principal(&self, v: &Json<'_>, path: &Path<'_>) -> Result<Principal, WireError> {
         let JsonValue::Object(members) = &v.value else {
             return Err(wire_error(
                 path,
@@ -379,9 +409,18 @@ impl Reader<'_> {
             .iter()
             .find(|m| m.key == "type")
             .map(|m| &m.value)
-            .ok_or_else(|| wire_error(&join(path, "type"), "missing field", v.pos))?;
-        let kind = self.string(type_value, &join(path, "type"))?;
-        let fields: &[&str] = match kind.as_str() {
+            .ok_or_else(|| wire_error(&path.field("type"), "missing field", v.pos))?;
+        let kind = match &type_value.value {
+            JsonValue::String(s) => s.as_ref(),
+            other => {
+                return Err(wire_error(
+                    &path.field("type"),
+                    format!("expected a string, found {}", other.kind_name()),
+                    type_value.pos,
+                ));
+            }
+        };
+        let fields: &[&str] = match kind {
             "root" => &["type", "account"],
             "user" | "federatedUser" => &["type", "arn"],
             "assumedRole" => &["type", "arn", "roleArn"],
@@ -390,7 +429,7 @@ impl Reader<'_> {
             "anonymous" => &["type"],
             other => {
                 return Err(wire_error(
-                    &join(path, "type"),
+                    &path.field("type"),
                     format!(
                         "unknown principal type `{other}`; expected one of: root, user, assumedRole, federatedUser, webIdentity, service, anonymous"
                     ),
@@ -399,10 +438,8 @@ impl Reader<'_> {
             }
         };
         let m = self.object(v, path, fields)?;
-        let field = |name: &str| -> Result<String, WireError> {
-            self.string(self.required(m, v, path, name)?, &join(path, name))
-        };
-        Ok(match kind.as_str() {
+        let field = |name: &str| self.string_field(m, v, path, name);
+        Ok(match kind {
             "root" => Principal::Root {
                 account: field("account")?,
             },
@@ -410,10 +447,7 @@ impl Reader<'_> {
             "federatedUser" => Principal::FederatedUser { arn: field("arn")? },
             "assumedRole" => Principal::AssumedRole {
                 arn: field("arn")?,
-                role_arn: self
-                    .optional(m, "roleArn")
-                    .map(|r| self.string(r, &join(path, "roleArn")))
-                    .transpose()?,
+                role_arn: self.optional_string(m, path, "roleArn")?,
             },
             "webIdentity" => Principal::WebIdentity {
                 provider: field("provider")?,
@@ -425,7 +459,7 @@ impl Reader<'_> {
         })
     }
 
-    fn context(&self, v: &Json<'_>, path: &str) -> Result<Context, WireError> {
+    fn context(&self, v: &Json<'_>, path: &Path<'_>) -> Result<Context, WireError> {
         let JsonValue::Object(members) = &v.value else {
             return Err(wire_error(
                 path,
@@ -433,7 +467,7 @@ impl Reader<'_> {
                 v.pos,
             ));
         };
-        let scalar = |v: &Json<'_>, path: &str| -> Result<String, WireError> {
+        let scalar = |v: &Json<'_>, path: &Path<'_>| -> Result<String, WireError> {
             match &v.value {
                 JsonValue::String(s) => Ok(s.to_string()),
                 JsonValue::Number(n) => Ok((*n).to_string()),
@@ -448,9 +482,9 @@ impl Reader<'_> {
                 )),
             }
         };
-        let mut ctx = Context::new();
+        let mut ctx = Context::with_capacity(members.len());
         for m in members {
-            let p = join(path, &m.key);
+            let p = path.field(&m.key);
             match &m.value.value {
                 JsonValue::Array(items) => {
                     let values = items.iter().map(|i| scalar(i, &p)).collect::<Result<Vec<_>, _>>()?;
