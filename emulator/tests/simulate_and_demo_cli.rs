@@ -169,3 +169,28 @@ fn demo_json_is_machine_readable() {
         "{codes:?}"
     );
 }
+
+#[test]
+fn demo_decides_the_same_in_wasm_and_natively() {
+    let wasm = run(&["demo", "--json"]);
+    let native = run(&["demo", "--json", "--evaluator", "native"]);
+    let mut a: serde_json::Value = serde_json::from_slice(&wasm.stdout).unwrap();
+    let mut b: serde_json::Value = serde_json::from_slice(&native.stdout).unwrap();
+    assert_eq!((a["evaluator"].as_str(), b["evaluator"].as_str()), (Some("wasm"), Some("native")));
+    a["evaluator"] = serde_json::Value::Null;
+    b["evaluator"] = serde_json::Value::Null;
+    assert_eq!(a, b);
+}
+
+#[test]
+fn wasm_writes_the_embedded_module() {
+    let out = std::env::temp_dir().join(format!("rolechain-{}.wasm", std::process::id()));
+    let o = run(&["wasm", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success());
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(&bytes[..8], b"\0asm\x01\0\0\0");
+    assert_eq!(bytes, rolechain_wasm_host::MODULE);
+    let to_stdout = run(&["wasm"]);
+    assert_eq!(to_stdout.stdout, bytes);
+    std::fs::remove_file(&out).ok();
+}

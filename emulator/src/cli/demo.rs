@@ -1,13 +1,16 @@
 //! `rolechain demo`: the seed's chain, hop by hop, with every decision explained.
 //!
 //! Until the emulator serves the chain over the wire, the demo runs each hop's
-//! authorization through the policy engine with the corrected policies of
+//! authorization through the policy engine — compiled to WebAssembly and run
+//! by wasmtime, unless `--evaluator native` — with the corrected policies of
 //! `emulator/seed/`, then lints the post's trust policy as published.
 
 use std::process::ExitCode;
 
+use rolechain_policy::evaluator::{Evaluator, SetHandle};
 use rolechain_policy::lint::{self, LintReport};
-use rolechain_policy::{Context, Decision, Policy, PolicyKind, PolicySet, Principal, Request, Severity, authorize};
+use rolechain_policy::wire::{PolicySetSpec, PolicySpec};
+use rolechain_policy::{Context, Decision, PolicyKind, Principal, Request, Severity};
 use serde::Serialize;
 
 use super::output::{Color, Style};
@@ -29,6 +32,9 @@ pub struct DemoArgs {
     /// Print the steps as one JSON document instead of text.
     #[arg(long)]
     json: bool,
+    /// Who decides: `wasm` (rolechain_policy.wasm in wasmtime) or `native` (for debugging).
+    #[arg(long, default_value = "wasm", value_parser = ["wasm", "native"])]
+    evaluator: String,
 }
 
 /// One hop or promise of the chain and how it was decided.
@@ -45,12 +51,14 @@ struct Step {
 }
 
 pub fn run(args: DemoArgs) -> Result<ExitCode, String> {
-    let steps = steps()?;
+    let evaluator = super::evaluator(&args.evaluator)?;
+    let steps = steps(evaluator.as_ref())?;
     let all_as_expected = steps.iter().all(|s| s.decision.is_allowed() == s.expected_allowed);
     // The post's trust policy as published: what lint finds before anything is deployed.
     let as_published = lint::lint(TRUST_AS_PUBLISHED, None);
     if args.json {
         let json = serde_json::json!({
+            "evaluator": args.evaluator,
             "steps": steps,
             "allAsExpected": all_as_expected,
             "publishedTrustPolicyLint": as_published,
@@ -58,7 +66,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, String> {
         println!("{}", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?);
     } else {
         let style = Style::for_stdout();
-        print!("{}", render(&steps, style));
+        print!("{}", render(&steps, &args.evaluator, style));
         print!("{}", render_lint(&as_published, style));
     }
     Ok(if all_as_expected {
@@ -68,8 +76,8 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, String> {
     })
 }
 
-fn policy(kind: PolicyKind, id: &str, text: &str) -> Result<Policy, String> {
-    Policy::parse_with_id(kind, id, text).map_err(|e| format!("seed policy {id}: {e}"))
+fn policy(kind: PolicyKind, id: &str, text: &str) -> PolicySpec {
+    PolicySpec::new(kind, id, text)
 }
 
 fn session(role_arn: &str, session: &str) -> Principal {
@@ -90,32 +98,33 @@ fn web_identity_context(subject: &str) -> Context {
         .with("aws:FederatedProvider", PROVIDER_ARN)
 }
 
-fn steps() -> Result<Vec<Step>, String> {
-    let workload_trust = PolicySet {
+fn steps(evaluator: &dyn Evaluator) -> Result<Vec<Step>, String> {
+    let load = |spec: PolicySetSpec| evaluator.load(&spec).map_err(|e| format!("seed policies: {e}"));
+    let workload_trust = load(PolicySetSpec {
         resource: Some(policy(
             PolicyKind::Trust,
             "my-namespace-creds-my-namespace-dev-dynamodb-reader (trust)",
             CCOCTL_TRUST,
-        )?),
-        ..PolicySet::default()
-    };
-    let cross_account = PolicySet {
+        )),
+        ..PolicySetSpec::default()
+    })?;
+    let cross_account = load(PolicySetSpec {
         identity: vec![policy(
             PolicyKind::Identity,
             "my-namespace-creds-my-namespace-dev-dynamodb-reader",
             CCOCTL_PERMISSIONS,
-        )?],
-        resource: Some(policy(PolicyKind::Trust, "dynamodb-reader (trust)", READER_TRUST)?),
-        ..PolicySet::default()
-    };
-    let reader = PolicySet {
+        )],
+        resource: Some(policy(PolicyKind::Trust, "dynamodb-reader (trust)", READER_TRUST)),
+        ..PolicySetSpec::default()
+    })?;
+    let reader = load(PolicySetSpec {
         identity: vec![policy(
             PolicyKind::Identity,
             "dynamodb-reader-policy",
             READER_PERMISSIONS,
-        )?],
-        ..PolicySet::default()
-    };
+        )],
+        ..PolicySetSpec::default()
+    })?;
     let web_identity = Principal::WebIdentity {
         provider: PROVIDER_ARN.into(),
     };
@@ -123,7 +132,7 @@ fn steps() -> Result<Vec<Step>, String> {
     let reader_session = session(READER_ROLE, "orders-reader");
     let mut steps = Vec::new();
     let mut step = |title,
-                    set: &PolicySet,
+                    set: SetHandle,
                     principal: &Principal,
                     action: &str,
                     resource: &str,
@@ -143,54 +152,57 @@ fn steps() -> Result<Vec<Step>, String> {
             resource: request.resource.clone(),
             caller: principal.display_arn(),
             expected_allowed,
-            decision: authorize(set, &request),
+            decision: evaluator
+                .authorize(set, &request)
+                .map_err(|e| format!("{title}: {e}"))?,
         });
+        Ok::<(), String>(())
     };
     step(
         "The pod's projected token assumes the ccoctl role (AssumeRoleWithWebIdentity)",
-        &workload_trust,
+        workload_trust,
         &web_identity,
         "sts:AssumeRoleWithWebIdentity",
         WORKLOAD_ROLE,
         web_identity_context("system:serviceaccount:my-namespace:dev-db-reader"),
         true,
-    );
+    )?;
     step(
         "The workload role assumes dynamodb-reader in account B (AssumeRole, cross-account)",
-        &cross_account,
+        cross_account,
         &workload,
         "sts:AssumeRole",
         READER_ROLE,
         Context::new(),
         true,
-    );
+    )?;
     step(
         "dynamodb-reader reads an order (GetItem)",
-        &reader,
+        reader,
         &reader_session,
         "dynamodb:GetItem",
         TABLE,
         Context::new(),
         true,
-    );
+    )?;
     step(
         "Least privilege: dynamodb-reader cannot write (PutItem)",
-        &reader,
+        reader,
         &reader_session,
         "dynamodb:PutItem",
         TABLE,
         Context::new(),
         false,
-    );
+    )?;
     step(
         "Credential isolation: another service account's token is refused",
-        &workload_trust,
+        workload_trust,
         &web_identity,
         "sts:AssumeRoleWithWebIdentity",
         WORKLOAD_ROLE,
         web_identity_context("system:serviceaccount:my-namespace:other-app"),
         false,
-    );
+    )?;
     Ok(steps)
 }
 
@@ -224,7 +236,7 @@ fn render_lint(report: &LintReport, style: Style) -> String {
     out
 }
 
-fn render(steps: &[Step], style: Style) -> String {
+fn render(steps: &[Step], evaluator: &str, style: Style) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(
@@ -232,6 +244,11 @@ fn render(steps: &[Step], style: Style) -> String {
         "{}",
         style.bold("rolechain demo: the seed's chain, every decision made by the IAM policy engine")
     );
+    let by = match evaluator {
+        "native" => "the engine, natively (--evaluator native)",
+        _ => "rolechain_policy.wasm, run by wasmtime",
+    };
+    let _ = writeln!(out, "{}", style.color(Color::Cyan, &format!("decisions by {by}")));
     for (i, s) in steps.iter().enumerate() {
         let ok = s.decision.is_allowed() == s.expected_allowed;
         let verdict = if s.decision.is_allowed() {

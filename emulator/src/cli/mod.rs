@@ -4,6 +4,7 @@ mod demo;
 mod lint;
 mod output;
 mod simulate;
+mod wasm;
 
 use std::process::ExitCode;
 
@@ -25,6 +26,8 @@ enum Command {
     Lint(lint::LintArgs),
     /// Decide requests against policies, in the shape of IAM's SimulateCustomPolicy.
     Simulate(Box<simulate::SimulateArgs>),
+    /// Write rolechain_policy.wasm, the policy engine as a WebAssembly module, for other tools.
+    Wasm(wasm::WasmArgs),
 }
 
 /// Runs a parsed command line; `Err` is a usage or I/O problem (exit code 2).
@@ -33,5 +36,16 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Demo(args) => demo::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Simulate(args) => simulate::run(*args),
+        Command::Wasm(args) => wasm::run(args),
+    }
+}
+
+/// The evaluator a subcommand decides with: the wasm module in wasmtime, or the engine natively.
+fn evaluator(name: &str) -> Result<Box<dyn rolechain_policy::evaluator::Evaluator>, String> {
+    match name {
+        "native" => Ok(Box::new(rolechain_policy::evaluator::NativeEvaluator::new())),
+        _ => rolechain_wasm_host::WasmEvaluator::new()
+            .map(|e| Box::new(e) as Box<dyn rolechain_policy::evaluator::Evaluator>)
+            .map_err(|e| e.to_string()),
     }
 }
