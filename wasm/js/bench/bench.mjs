@@ -1,5 +1,5 @@
 // Benchmark of the JavaScript host: the 10-statement identity-policy workload of
-// crates/policy/benches/decide.rs (`ten_statement_policy()`, `get_item_request()`)
+// crates/policy/benches/workload-identity-10.json (shared by every host's benchmark)
 // through rolechain_policy.wasm, next to @cloud-copilot/iam-simulate on the same
 // policy and request. Run it with wasm/js/bench/run.sh, which installs
 // iam-simulate into a temporary directory and passes it here.
@@ -35,53 +35,18 @@ const { values: args } = parseArgs({
 });
 
 // ---------------------------------------------------------------------------
-// The workload, as crates/policy/benches/decide.rs writes it.
+// The workload every host's benchmark shares: crates/policy/benches/workload-identity-10.json.
 // ---------------------------------------------------------------------------
 
-/** `ten_statement_policy()`: nine statements that do not match, the allowing one last. */
-function tenStatementPolicy() {
-  const statements = [];
-  for (let i = 0; i < 9; i++) {
-    statements.push(
-      `{"Sid":"Other${i}","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","sqs:Send*"],"Resource":"arn:aws:s3:::bucket-${i}/*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"team-${i}"},"IpAddress":{"aws:SourceIp":"10.${i}.0.0/16"}}}`,
-    );
-  }
-  statements.push(`{"Sid":"ReadOwnItems","Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:Query"],
-        "Resource":"arn:aws:dynamodb:eu-west-2:222222222222:table/orders",
-        "Condition":{
-          "StringEquals":{"aws:RequestedRegion":"eu-west-2"},
-          "StringLike":{"aws:userid":"AROA*:*"},
-          "ArnLike":{"aws:PrincipalArn":"arn:aws:iam::222222222222:role/*"},
-          "IpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]},
-          "DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"},
-          "Bool":{"aws:SecureTransport":"true"},
-          "ForAllValues:StringLike":{"dynamodb:LeadingKeys":["\${aws:PrincipalTag/tenant}-*"]}}}`);
-  return `{"Version":"2012-10-17","Statement":[${statements.join(",")}]}`;
-}
-
-const POLICY_TEXT = tenStatementPolicy();
-const SESSION_ARN = "arn:aws:sts::222222222222:assumed-role/reader/s1";
-const TABLE = "arn:aws:dynamodb:eu-west-2:222222222222:table/orders";
-
-/** `get_item_request()` in the shapes of docs/wasm-abi.md. */
-const CONTEXT = {
-  "aws:RequestedRegion": "eu-west-2",
-  "aws:userid": "AROAEXAMPLE:s1",
-  "aws:PrincipalArn": "arn:aws:iam::222222222222:role/reader",
-  "aws:SourceIp": "10.1.2.3",
-  "aws:CurrentTime": "2026-11-26T12:00:00Z",
-  "aws:SecureTransport": "true",
-  "aws:PrincipalTag/tenant": "acme",
-  "aws:PrincipalTag/team": "orders",
-  "dynamodb:LeadingKeys": ["acme-1", "acme-2"],
-};
-const REQUEST = {
-  principal: { type: "assumedRole", arn: SESSION_ARN, roleArn: "arn:aws:iam::222222222222:role/reader" },
-  action: "dynamodb:GetItem",
-  resource: TABLE,
-  context: CONTEXT,
-};
-const POLICY_SET = { identity: [{ id: "ten-statements", kind: "identity", document: POLICY_TEXT }] };
+const WORKLOAD = JSON.parse(
+  readFileSync(new URL("../../../crates/policy/benches/workload-identity-10.json", import.meta.url), "utf8"),
+);
+const POLICY_SET = WORKLOAD.policies;
+const POLICY_TEXT = POLICY_SET.identity[0].document;
+const REQUEST = WORKLOAD.request;
+const SESSION_ARN = REQUEST.principal.arn;
+const TABLE = REQUEST.resource;
+const CONTEXT = REQUEST.context;
 const REQUEST_JSON = JSON.stringify(REQUEST);
 const POLICY_SET_JSON = JSON.stringify(POLICY_SET);
 
@@ -256,10 +221,10 @@ function report({ rows, start, simVersion, load, loadAfter, wasmBytes }) {
   const lines = [
     "# Benchmarks: the JavaScript host (Node)",
     "",
-    "The 10-statement identity-policy workload of `crates/policy/benches/decide.rs` (`ten_statement_policy()`,",
-    "`get_item_request()`: nine non-matching statements, then the allowing one with StringEquals, StringLike,",
-    "ArnLike, IpAddress, DateLessThan, Bool and ForAllValues:StringLike on a policy variable), translated to the",
-    "JSON shapes of docs/wasm-abi.md, through `wasm/js` with the policy set loaded once; JSON in and out included.",
+    "The 10-statement identity-policy workload of `crates/policy/benches/workload-identity-10.json` (shared by every",
+    "host's benchmark: nine non-matching statements, then the allowing one with StringEquals, StringLike, ArnLike,",
+    "IpAddress, DateLessThan, Bool and ForAllValues:StringLike on a policy variable), through `wasm/js` with the",
+    "policy set loaded once; JSON in and out included.",
     "Next to it, in the same process, [`@cloud-copilot/iam-simulate`](https://www.npmjs.com/package/@cloud-copilot/iam-simulate)",
     `${simVersion} on the same policy and request (both checked to answer Allowed for GetItem and an implicit deny for`,
     `PutItem before timing). Each figure: 1 s warm-up, then ${RUNS} rounds of at least ${SECONDS} s each, the variants`,
