@@ -9,6 +9,23 @@
 //!   of each kind of policy; [`Policy::parse`] does both and compiles the result.
 //! * [`authorize`] decides a [`Request`] against a [`PolicySet`] and says why.
 //! * [`lint`] reports every finding in a document.
+//!
+//! ```
+//! use rolechain_policy::{authorize, Context, Policy, PolicyKind, PolicySet, Principal, Request};
+//!
+//! let policy = Policy::parse(PolicyKind::Identity, r#"{"Version":"2012-10-17","Statement":[
+//!     {"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"arn:aws:dynamodb:*:*:table/orders"}]}"#)?;
+//! let set = PolicySet { identity: vec![policy], ..PolicySet::default() };
+//! let decision = authorize(&set, &Request {
+//!     principal: Principal::from_arn("arn:aws:sts::222222222222:assumed-role/reader/s1").unwrap(),
+//!     action: "dynamodb:GetItem".into(),
+//!     resource: "arn:aws:dynamodb:eu-west-2:222222222222:table/orders".into(),
+//!     resource_account: None,
+//!     context: Context::new(),
+//! });
+//! assert!(decision.is_allowed());
+//! # Ok::<(), rolechain_policy::PolicyError>(())
+//! ```
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod finding;
