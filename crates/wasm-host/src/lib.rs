@@ -40,7 +40,8 @@ pub struct Options {
     pub memory_limit: usize,
     /// Longest a call may run before it is interrupted.
     pub call_timeout: Duration,
-    /// Where wasmtime may keep compiled code between runs (faster start-up); `None`: no cache.
+    /// Where wasmtime keeps the compiled module between runs, so that a start
+    /// after the first skips compilation; `None`: compile every time.
     pub cache_dir: Option<PathBuf>,
 }
 
@@ -49,9 +50,17 @@ impl Default for Options {
         Options {
             memory_limit: 256 * 1024 * 1024,
             call_timeout: Duration::from_secs(2),
-            cache_dir: None,
+            cache_dir: default_cache_dir(),
         }
     }
+}
+
+/// `$ROLECHAIN_CACHE_DIR`, else `$XDG_CACHE_HOME/rolechain`, else `$HOME/.cache/rolechain`.
+fn default_cache_dir() -> Option<PathBuf> {
+    let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    env("ROLECHAIN_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("rolechain")))
+        .or_else(|| env("HOME").map(|d| d.join(".cache").join("rolechain")))
 }
 
 /// The engine compiled to wasm, run by wasmtime.
@@ -102,9 +111,11 @@ impl WasmEvaluator {
         config.epoch_interruption(true);
         if let Some(dir) = &options.cache_dir {
             let mut cache = wasmtime::CacheConfig::new();
-            cache.with_directory(dir.clone());
-            let cache = wasmtime::Cache::new(cache).map_err(|e| runtime("cannot use the module cache", e))?;
-            config.cache(Some(cache));
+            cache.with_directory(dir.join("wasmtime"));
+            // A cache that cannot be set up (a read-only home, say) only costs start-up time.
+            if let Ok(cache) = wasmtime::Cache::new(cache) {
+                config.cache(Some(cache));
+            }
         }
         let engine = Engine::new(&config).map_err(|e| runtime("cannot start wasmtime", e))?;
         let module = Module::new(&engine, module).map_err(|e| runtime("cannot compile rolechain_policy.wasm", e))?;
