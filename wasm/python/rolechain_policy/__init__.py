@@ -589,11 +589,15 @@ class PolicyEngine:
             why = f"it trapped ({lines[-1] if lines else type(e).__name__})"
             instance = self._instance
             if instance is not None:
+                # A failed allocation aborts the module (`unreachable`) when the
+                # next memory.grow would pass the limit, so say how close it was.
                 size = instance.memory.data_len(instance.store)
-                if size + (1 << 20) > self.memory_limit:
-                    # Rust's allocation failure aborts (`unreachable`) inside the module.
-                    why += f"; its memory ({size} bytes) had reached the limit of {self.memory_limit} bytes"
-                    details["memoryExhausted"] = True
+                why += (
+                    f"; a panic or a failed allocation -- its memory was {size} bytes "
+                    f"against a limit of {self.memory_limit} bytes"
+                )
+                details["memorySize"] = size
+                details["memoryLimit"] = self.memory_limit
         self._reset(f"the instance was replaced after {export} trapped")
         details["lostHandles"] = self._last_lost
         return PolicyEngineError(
