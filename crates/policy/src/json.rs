@@ -139,6 +139,7 @@ fn position_after(prefix: &str) -> Position {
     }
 }
 
+#[derive(Clone)]
 struct Reader<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -183,6 +184,16 @@ impl<'a> Reader<'a> {
 
     fn error_here(&self, message: impl Into<String>) -> JsonError {
         self.error_at(self.pos(), message)
+    }
+
+    /// The position of `offset`, an earlier offset on the current line:
+    /// strings and numbers take their start position only for an error.
+    fn pos_of(&self, offset: usize) -> Position {
+        Reader {
+            at: offset,
+            ..self.clone()
+        }
+        .pos()
     }
 
     #[inline(always)]
@@ -253,8 +264,8 @@ impl<'a> Reader<'a> {
 
     fn number(&mut self) -> Result<&'a str, JsonError> {
         let start = self.at;
-        let start_pos = self.pos();
-        let bad = |r: &Self| r.error_at(start_pos, "invalid number");
+        // A number spans no line break: its start is on the line of the error.
+        let bad = |r: &Self| r.error_at(r.pos_of(start), "invalid number");
         if self.peek() == Some(b'-') {
             self.at += 1;
         }
@@ -290,22 +301,24 @@ impl<'a> Reader<'a> {
     }
 
     fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
-        let open = self.pos();
+        let open = self.at;
         self.at += 1; // the opening quote
         let start = self.at;
         let mut out = String::new();
         loop {
             // Copy the longest run that needs no attention in one go.
             let run_start = self.at;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.at += 1;
-            }
+            self.at += self.bytes[self.at..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(self.bytes.len() - self.at);
             match self.peek() {
                 None => {
-                    return Err(self.error_at(open, "a string is not closed before the end of the document"));
+                    // No line break can be inside a string: `open` is on this line.
+                    return Err(self.error_at(
+                        self.pos_of(open),
+                        "a string is not closed before the end of the document",
+                    ));
                 }
                 // Without escapes the string is a slice of the text: no copy.
                 Some(b'"') if run_start == start => {
@@ -502,6 +515,132 @@ impl<'a> Reader<'a> {
                         self.describe_here()
                     )));
                 }
+            }
+        }
+    }
+}
+
+/// A scalar read by a [`Cursor`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    Number(&'a str),
+    String(Cow<'a, str>),
+}
+
+/// Reads JSON of a shape known in advance in one pass, with no tree and no
+/// positions, for hot paths that build their result as they read.
+///
+/// Every method answers `None` when the text is not what it expects (bad JSON
+/// included) and says nothing more: the caller then reads the text again with
+/// [`parse`], whose error says what is wrong and where. The grammar is the
+/// same as [`parse`]'s: strings and numbers are read by the same code.
+pub(crate) struct Cursor<'a> {
+    reader: Reader<'a>,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(text: &'a str) -> Cursor<'a> {
+        Cursor {
+            reader: Reader {
+                text,
+                bytes: text.as_bytes(),
+                at: 0,
+                line: 1,
+                line_start: 0,
+                column_cache: std::cell::Cell::new((0, 0)),
+            },
+        }
+    }
+
+    /// The next byte after whitespace, not consumed.
+    #[inline]
+    pub fn peek(&mut self) -> Option<u8> {
+        self.reader.skip_whitespace();
+        self.reader.peek()
+    }
+
+    /// Consumes `b` if it comes next (after whitespace).
+    #[inline]
+    fn eat(&mut self, b: u8) -> bool {
+        let next = self.peek() == Some(b);
+        if next {
+            self.reader.at += 1;
+        }
+        next
+    }
+
+    /// Whether nothing but whitespace is left.
+    pub fn at_end(&mut self) -> bool {
+        self.peek().is_none()
+    }
+
+    /// A string.
+    pub fn string(&mut self) -> Option<Cow<'a, str>> {
+        if self.peek() != Some(b'"') {
+            return None;
+        }
+        self.reader.string().ok()
+    }
+
+    /// A string, a number, a boolean or null.
+    pub fn scalar(&mut self) -> Option<Scalar<'a>> {
+        match self.peek()? {
+            b'"' => self.reader.string().ok().map(Scalar::String),
+            b'-' | b'0'..=b'9' => self.reader.number().ok().map(Scalar::Number),
+            b't' => self.keyword("true", Scalar::Bool(true)),
+            b'f' => self.keyword("false", Scalar::Bool(false)),
+            b'n' => self.keyword("null", Scalar::Null),
+            _ => None,
+        }
+    }
+
+    /// `null`, consumed if it comes next.
+    pub fn null(&mut self) -> bool {
+        self.peek() == Some(b'n') && self.keyword("null", ()).is_some()
+    }
+
+    fn keyword<T>(&mut self, word: &str, value: T) -> Option<T> {
+        let r = &mut self.reader;
+        r.bytes[r.at..].starts_with(word.as_bytes()).then(|| {
+            r.at += word.len();
+            value
+        })
+    }
+
+    /// An object: `member` is called with each key and must read its value.
+    pub fn object(&mut self, mut member: impl FnMut(&mut Self, Cow<'a, str>) -> Option<()>) -> Option<()> {
+        if !self.eat(b'{') {
+            return None;
+        }
+        if self.eat(b'}') {
+            return Some(());
+        }
+        loop {
+            let key = self.string()?;
+            if !self.eat(b':') {
+                return None;
+            }
+            member(self, key)?;
+            if !self.eat(b',') {
+                return self.eat(b'}').then_some(());
+            }
+        }
+    }
+
+    /// An array: `item` is called for each element and must read it.
+    pub fn array(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        if !self.eat(b'[') {
+            return None;
+        }
+        if self.eat(b']') {
+            return Some(());
+        }
+        loop {
+            item(self)?;
+            if !self.eat(b',') {
+                return self.eat(b']').then_some(());
             }
         }
     }

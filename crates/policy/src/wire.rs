@@ -156,13 +156,159 @@ impl PolicySetSpec {
 
 impl Request {
     pub fn from_json_str(text: &str) -> Result<Request, WireError> {
-        read_text(text, |r, v| r.request(v, &Path::Root))
+        // Every decision reads a request: a well-formed one is read in one
+        // pass straight into the `Request`, with no tree. Anything else, every
+        // error included, is read again by the tree reader, which says what is
+        // wrong and where.
+        match fast::request(text) {
+            Some(request) => Ok(request),
+            None => read_text(text, |r, v| r.request(v, &Path::Root)),
+        }
     }
 }
 
 impl Context {
     pub fn from_json_str(text: &str) -> Result<Context, WireError> {
-        read_text(text, |r, v| r.context(v, &Path::Root))
+        match fast::whole_context(text) {
+            Some(context) => Ok(context),
+            None => read_text(text, |r, v| r.context(v, &Path::Root)),
+        }
+    }
+}
+
+/// The one-pass readers of a request and a context. They accept only what
+/// the tree reader ([`Reader`]) accepts, and read it to the same value (the
+/// tests hold them to that); for anything else they answer `None` and leave
+/// the error to the tree reader.
+mod fast {
+    use std::borrow::Cow;
+
+    use crate::json::{Cursor, Scalar};
+    use crate::request::{Context, Principal, Request};
+
+    pub fn request(text: &str) -> Option<Request> {
+        let mut c = Cursor::new(text);
+        let (mut principal, mut action, mut resource, mut resource_account, mut context) =
+            (None, None, None, None, None);
+        c.object(|c, key| {
+            // A repeated or unknown field is an error: `None`.
+            match &*key {
+                "principal" if principal.is_none() => principal = Some(self::principal(c)?),
+                "action" if action.is_none() => action = Some(c.string()?.into_owned()),
+                "resource" if resource.is_none() => resource = Some(c.string()?.into_owned()),
+                "resourceAccount" if resource_account.is_none() => {
+                    resource_account = Some(string_or_null(c)?.map(Cow::into_owned));
+                }
+                "context" if context.is_none() => {
+                    context = Some(if c.null() { Context::new() } else { self::context(c)? });
+                }
+                _ => return None,
+            }
+            Some(())
+        })?;
+        if !c.at_end() {
+            return None;
+        }
+        Some(Request {
+            principal: principal?,
+            action: action?,
+            resource: resource?,
+            resource_account: resource_account.flatten(),
+            context: context.unwrap_or_default(),
+        })
+    }
+
+    pub fn whole_context(text: &str) -> Option<Context> {
+        let mut c = Cursor::new(text);
+        let context = context(&mut c)?;
+        c.at_end().then_some(context)
+    }
+
+    /// A string (`Some`) or null (`None`).
+    fn string_or_null<'a>(c: &mut Cursor<'a>) -> Option<Option<Cow<'a, str>>> {
+        match c.scalar()? {
+            Scalar::String(s) => Some(Some(s)),
+            Scalar::Null => Some(None),
+            _ => None,
+        }
+    }
+
+    fn principal(c: &mut Cursor<'_>) -> Option<Principal> {
+        const FIELDS: [&str; 6] = ["type", "account", "arn", "roleArn", "provider", "service"];
+        // Each field as read, `Some(None)` for null: the type decides which it takes.
+        let mut fields: [Option<Option<Cow<'_, str>>>; 6] = Default::default();
+        c.object(|c, key| {
+            let field = &mut fields[FIELDS.iter().position(|f| *f == key)?];
+            if field.is_some() {
+                return None;
+            }
+            *field = Some(string_or_null(c)?);
+            Some(())
+        })?;
+        let [kind, account, arn, role_arn, provider, service] = fields;
+        let kind = kind??;
+        // The fields a type takes; any other, even null, is an error.
+        let takes = match &*kind {
+            "root" => [true, false, false, false, false],
+            "user" | "federatedUser" => [false, true, false, false, false],
+            "assumedRole" => [false, true, true, false, false],
+            "webIdentity" => [false, false, false, true, false],
+            "service" => [false, false, false, false, true],
+            "anonymous" => [false; 5],
+            _ => return None,
+        };
+        let given = [&account, &arn, &role_arn, &provider, &service].map(Option::is_some);
+        if given.iter().zip(takes).any(|(given, takes)| *given && !takes) {
+            return None;
+        }
+        // A required field must be a string (null is missing).
+        let required = |field: Option<Option<Cow<'_, str>>>| field.flatten().map(Cow::into_owned);
+        Some(match &*kind {
+            "root" => Principal::Root {
+                account: required(account)?,
+            },
+            "user" => Principal::User { arn: required(arn)? },
+            "federatedUser" => Principal::FederatedUser { arn: required(arn)? },
+            "assumedRole" => Principal::AssumedRole {
+                arn: required(arn)?,
+                role_arn: required(role_arn),
+            },
+            "webIdentity" => Principal::WebIdentity {
+                provider: required(provider)?,
+            },
+            "service" => Principal::Service {
+                service: required(service)?,
+            },
+            _ => Principal::Anonymous,
+        })
+    }
+
+    fn context(c: &mut Cursor<'_>) -> Option<Context> {
+        let mut ctx = Context::new();
+        c.object(|c, key| {
+            if c.peek() == Some(b'[') {
+                let mut values = Vec::new();
+                c.array(|c| {
+                    values.push(value(c)?);
+                    Some(())
+                })?;
+                ctx.set_multi(&key, values);
+            } else {
+                ctx.set(&key, value(c)?);
+            }
+            Some(())
+        })?;
+        Some(ctx)
+    }
+
+    /// A context value: a string, a number as written, or a boolean.
+    fn value(c: &mut Cursor<'_>) -> Option<String> {
+        match c.scalar()? {
+            Scalar::String(s) => Some(s.into_owned()),
+            Scalar::Number(n) => Some(n.to_string()),
+            Scalar::Bool(b) => Some(b.to_string()),
+            Scalar::Null => None,
+        }
     }
 }
 
@@ -690,5 +836,251 @@ mod tests {
         assert_eq!(request, again);
         assert_eq!(request.context.get("N").unwrap().values(), ["5"]);
         assert_eq!(request.context.get("aws:securetransport").unwrap().values(), ["true"]);
+    }
+
+    /// The tree reader alone, as the fast readers must agree with it.
+    fn slow_request(text: &str) -> Result<Request, WireError> {
+        read_text(text, |r, v| r.request(v, &Path::Root))
+    }
+
+    fn slow_context(text: &str) -> Result<Context, WireError> {
+        read_text(text, |r, v| r.context(v, &Path::Root))
+    }
+
+    /// The fast readers accept exactly what the tree reader accepts, and read the same value.
+    fn assert_readers_agree(text: &str) {
+        match (fast::request(text), slow_request(text)) {
+            (Some(fast), Ok(slow)) => assert_eq!(fast, slow, "{text}"),
+            (None, Err(_)) => {}
+            (fast, slow) => panic!("the readers disagree on {text:?}: {fast:?} / {slow:?}"),
+        }
+        match (fast::whole_context(text), slow_context(text)) {
+            (Some(fast), Ok(slow)) => assert_eq!(fast, slow, "{text}"),
+            (None, Err(_)) => {}
+            (fast, slow) => panic!("the context readers disagree on {text:?}: {fast:?} / {slow:?}"),
+        }
+    }
+
+    const WELL_FORMED: &[&str] = &[
+        r#"{"principal":{"type":"assumedRole","arn":"arn:aws:sts::1:assumed-role/r/s","roleArn":"arn:aws:iam::1:role/p/r"},"action":"s3:GetObject","resource":"*","resourceAccount":"1","context":{"aws:TagKeys":["a","b",""],"aws:SecureTransport":true,"n":-5.5e3,"k":"","K":"x","e":[]}}"#,
+        " {\n \"context\" : null , \"resource\":\"r\",\"action\":\"a:b\", \"principal\":{\"arn\":\"u\",\"type\":\"user\"},\"resourceAccount\":null}\t\r\n",
+        r#"{"principal":{"type":"root","account":"111122223333"},"action":"a","resource":"b","context":{"k":"v","k":"","x":false,"\u0041\"\\":"\ud83d\ude00"}}"#,
+        r#"{"principal":{"type":"assumedRole","arn":"s","roleArn":null},"action":"a","resource":"b"}"#,
+        r#"{"principal":{"type":"federatedUser","arn":"f"},"action":"a","resource":"b","context":{}}"#,
+        r#"{"principal":{"type":"webIdentity","provider":"p"},"action":"a","resource":"b"}"#,
+        r#"{"principal":{"type":"service","service":"ec2.amazonaws.com"},"action":"a","resource":"b"}"#,
+        r#"{"principal":{"type":"anonymous"},"action":"a","resource":"b","context":{"a":[1,true,"x"],"b":0}}"#,
+        r#"{"\u0070rincipal":{"\u0074ype":"anonymous"},"action":"a\/b","resource":"\n"}"#,
+    ];
+
+    const MALFORMED: &[&str] = &[
+        "",
+        "null",
+        "[]",
+        r#"{"principal":{"type":"anonymous"},"action":"a"}"#,
+        r#"{"principal":{"type":"anonymous"},"action":"a","resource":"b",}"#,
+        r#"{"principal":{"type":"anonymous"},"action":"a","resource":"b"} x"#,
+        r#"{"principal":{"type":"anonymous"},"action":"a","resource":"b","action":"c"}"#,
+        r#"{"principal":{"type":"anonymous"},"action":null,"resource":"b"}"#,
+        r#"{"principal":null,"action":"a","resource":"b"}"#,
+        r#"{"principal":{"type":"anonymous","arn":null},"action":"a","resource":"b"}"#,
+        r#"{"principal":{"type":"user","arn":null},"action":"a","resource":"b"}"#,
+        r#"{"principal":{"type":"user","arn":"u","type":"user"},"action":"a","resource":"b"}"#,
+        r#"{"principal":{"type":"robot"},"action":"a","resource":"b"}"#,
+        r#"{"principal":{"type":null},"action":"a","resource":"b"}"#,
+        r#"{"principal":{"type":"anonymous"},"action":"a","resource":"b","extra":1}"#,
+        r#"{"principal":{"type":"anonymous"},"action":"a","resource":"b","context":{"k":null}}"#,
+        r#"{"principal":{"type":"anonymous"},"action":"a","resource":"b","context":{"k":[[]]}}"#,
+        r#"{"principal":{"type":"anonymous"},"action":"a","resource":"b","context":{"k":{}}}"#,
+        r#"{"principal":{"type":"anonymous"},"action":"a","resource":"b","context":{"k":01}}"#,
+        r#"{"principal":{"type":"anonymous"},"action":"a","resource":"b","context":{"k":[1,]}}"#,
+        r#"{"principal":{"type":"anonymous"},"action":"a","resource":"b","context":null,"context":{}}"#,
+        r#"{"principal":{"type":"anonymous"},"action":"a","resource":"b\x"}"#,
+        r#"{"principal":{"type":"anonymous"},"action":"a","resource":"\ud83d"}"#,
+        r#"{"principal":{"type":"anonymous"},"action":"a","resource":"b","context":{"t":tru}}"#,
+    ];
+
+    #[test]
+    fn the_fast_readers_read_well_formed_requests_as_the_tree_reader_does() {
+        for text in WELL_FORMED {
+            assert!(fast::request(text).is_some(), "{text}");
+            assert_readers_agree(text);
+        }
+        for text in MALFORMED {
+            assert!(fast::request(text).is_none(), "{text}");
+            assert_readers_agree(text);
+        }
+    }
+
+    mod agreement {
+        use proptest::prelude::*;
+
+        /// JSON made of the request's own keys and values, nested at random.
+        fn json() -> impl Strategy<Value = String> {
+            let keys = prop::sample::select(vec![
+                "principal",
+                "action",
+                "resource",
+                "resourceAccount",
+                "context",
+                "type",
+                "arn",
+                "roleArn",
+                "account",
+                "provider",
+                "service",
+                "aws:SourceIp",
+                "AWS:sourceip",
+                "\\u0074ype",
+                "",
+            ]);
+            let leaf = prop::sample::select(vec![
+                "null",
+                "true",
+                "false",
+                "0",
+                "-1.5e3",
+                "\"\"",
+                "\"x\"",
+                "\"user\"",
+                "\"root\"",
+                "\"assumedRole\"",
+                "\"anonymous\"",
+                "\"service\"",
+                "\"webIdentity\"",
+                "\"federatedUser\"",
+                "\"a\\\"\\u00e9\"",
+            ])
+            .prop_map(str::to_string);
+            leaf.prop_recursive(4, 40, 6, move |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(|items| format!("[{}]", items.join(","))),
+                    prop::collection::vec((keys.clone(), inner), 0..7).prop_map(|members| {
+                        let members: Vec<String> = members.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                        format!("{{{}}}", members.join(","))
+                    }),
+                ]
+            })
+        }
+
+        fn object(members: Vec<(&str, String)>) -> String {
+            let members: Vec<String> = members.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            format!("{{{}}}", members.join(","))
+        }
+
+        /// Requests of the right shape, sometimes with fields missing, repeated,
+        /// null, of another type or out of place.
+        fn request_shaped() -> impl Strategy<Value = String> {
+            let text = prop_oneof![
+                8 => Just("\"x\"".to_string()),
+                1 => Just("\"\"".to_string()),
+                1 => Just("null".to_string()),
+                1 => Just("1".to_string()),
+                1 => Just("\"e\\u00e9\"".to_string()),
+            ];
+            let kind = prop::sample::select(vec![
+                ("user", "arn"),
+                ("root", "account"),
+                ("assumedRole", "arn"),
+                ("anonymous", "arn"),
+                ("service", "service"),
+                ("webIdentity", "provider"),
+                ("federatedUser", "arn"),
+                ("robot", "arn"),
+            ]);
+            let principal_field =
+                prop::sample::select(vec!["arn", "roleArn", "account", "provider", "service", "type"]);
+            let extra_field = (principal_field, text.clone());
+            let principal = (
+                kind,
+                text.clone(),
+                prop::bool::weighted(0.2),
+                extra_field,
+                any::<prop::sample::Index>(),
+            )
+                .prop_map(|((kind, field), value, extra, extra_field, at)| {
+                    let mut fields = vec![("type", format!("\"{kind}\"")), (field, value)];
+                    if extra {
+                        fields.insert(at.index(fields.len() + 1), extra_field);
+                    }
+                    object(fields)
+                });
+            let value = prop_oneof![
+                text.clone(),
+                Just("true".to_string()),
+                Just("-0.5".to_string()),
+                prop::collection::vec(text.clone(), 0..3).prop_map(|v| format!("[{}]", v.join(","))),
+            ];
+            let context_key = prop::sample::select(vec!["k", "K", "aws:SourceIp", "AWS:sourceip", ""]);
+            let context = prop_oneof![
+                1 => Just("null".to_string()),
+                6 => prop::collection::vec((context_key, value), 0..5).prop_map(object),
+            ];
+            let optional = prop_oneof![
+                (Just("resourceAccount"), text.clone()),
+                (Just("context"), context.clone()),
+                (Just("action"), text.clone()),
+                (Just("principal"), Just("null".to_string())),
+                (Just("other"), text.clone()),
+            ];
+            (
+                principal,
+                text.clone(),
+                text,
+                prop::collection::vec(optional, 0..3),
+                Just(()).prop_perturb(|_, mut rng| rng.random::<u64>()),
+            )
+                .prop_map(|(principal, action, resource, mut more, shuffle)| {
+                    let mut fields = vec![("principal", principal), ("action", action), ("resource", resource)];
+                    fields.append(&mut more);
+                    // A deterministic shuffle from the drawn seed.
+                    let n = fields.len();
+                    for i in (1..n).rev() {
+                        fields.swap(i, (shuffle as usize >> (i * 3)) % (i + 1));
+                    }
+                    object(fields)
+                })
+        }
+
+        /// A well-formed request with a byte range replaced by a few JSON-ish characters.
+        fn mutated() -> impl Strategy<Value = String> {
+            let base = prop::sample::select(super::WELL_FORMED.to_vec());
+            (
+                base,
+                any::<prop::sample::Index>(),
+                0..4usize,
+                "[ \"{}\\[\\],:ntfu0-9e.\\\\]{0,3}",
+            )
+                .prop_map(|(text, at, cut, insert)| {
+                    let mut at = at.index(text.len() + 1);
+                    while !text.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    let mut end = (at + cut).min(text.len());
+                    while !text.is_char_boundary(end) {
+                        end += 1;
+                    }
+                    format!("{}{insert}{}", &text[..at], &text[end..])
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+            #[test]
+            fn on_generated_json(text in json()) {
+                super::assert_readers_agree(&text);
+            }
+
+            #[test]
+            fn on_request_shaped_json(text in request_shaped()) {
+                super::assert_readers_agree(&text);
+            }
+
+            #[test]
+            fn on_mutated_requests(text in mutated()) {
+                super::assert_readers_agree(&text);
+            }
+        }
     }
 }
