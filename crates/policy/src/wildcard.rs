@@ -74,7 +74,15 @@ impl Glob {
 
     /// Whether the whole of `text` matches.
     pub fn matches(&self, text: &str) -> bool {
-        matches_atoms(&self.atoms, text)
+        // Most action patterns are `service:Action` or `service:Prefix*`, and
+        // most statements fail on their actions: these shapes skip the
+        // general matcher (which gives the same answer for them).
+        match self.atoms.as_slice() {
+            [OwnedAtom::Lit(literal)] => **literal == *text,
+            [OwnedAtom::Lit(prefix), OwnedAtom::Star] => text.starts_with(&**prefix),
+            [OwnedAtom::Star] => true,
+            atoms => matches_atoms(atoms, text),
+        }
     }
 
     /// True for `*` alone, which matches everything.
