@@ -1,8 +1,7 @@
 //! The ABI's calls as JSON in, JSON out. Every answer is an envelope:
 //! `{"ok": VALUE}` or `{"error": {"code": CODE, "message": TEXT, ...}}`.
 
-use std::collections::BTreeMap;
-
+use rolechain_policy::json;
 use rolechain_policy::wire::{AuthorizeOnce, LintInput, PolicySetSpec, WireError};
 use rolechain_policy::{Decision, MatchedStatement, PolicySet, PolicyType, Request, authorize, lint};
 use serde::Serialize;
@@ -28,7 +27,8 @@ struct Loaded {
 /// The module's state: the policy sets loaded under their handles.
 #[derive(Debug, Default)]
 pub struct Engine {
-    sets: BTreeMap<u32, PolicySet>,
+    /// Sorted by handle: a sorted `Vec` rather than a map keeps the module small.
+    sets: Vec<(u32, PolicySet)>,
     next_handle: u32,
 }
 
@@ -90,10 +90,12 @@ impl Engine {
             Ok(set) => {
                 // Handles are never reused while the module lives, and never 0.
                 self.next_handle = self.next_handle.wrapping_add(1).max(1);
-                while self.sets.contains_key(&self.next_handle) {
+                let mut at = self.find(self.next_handle);
+                while at.is_ok() {
                     self.next_handle = self.next_handle.wrapping_add(1).max(1);
+                    at = self.find(self.next_handle);
                 }
-                self.sets.insert(self.next_handle, set);
+                self.sets.insert(at.unwrap_or_else(|at| at), (self.next_handle, set));
                 ok(Loaded {
                     handle: self.next_handle,
                 })
@@ -112,9 +114,10 @@ impl Engine {
     /// [`Engine::authorize`], appending the answer to `out` (the hot call:
     /// the module writes it straight into its result buffer).
     pub fn authorize_into(&self, handle: u32, input: &[u8], out: &mut Vec<u8>) {
-        let Some(set) = self.sets.get(&handle) else {
+        let Ok(at) = self.find(handle) else {
             return out.extend_from_slice(&unknown_handle(handle));
         };
+        let set = &self.sets[at].1;
         match read(input, "request", Request::from_json_str) {
             Ok(request) => write_decision(out, &authorize(set, &request)),
             Err(e) => out.extend_from_slice(&e),
@@ -123,14 +126,21 @@ impl Engine {
 
     /// Unloads a set: answer `null`.
     pub fn unload(&mut self, handle: u32) -> Vec<u8> {
-        match self.sets.remove(&handle) {
-            Some(_) => ok(()),
-            None => unknown_handle(handle),
+        match self.find(handle) {
+            Ok(at) => {
+                self.sets.remove(at);
+                ok(())
+            }
+            Err(_) => unknown_handle(handle),
         }
     }
 
     pub fn loaded(&self) -> usize {
         self.sets.len()
+    }
+
+    fn find(&self, handle: u32) -> Result<usize, usize> {
+        self.sets.binary_search_by_key(&handle, |(h, _)| *h)
     }
 }
 
@@ -145,7 +155,11 @@ pub fn authorize_once(input: &[u8]) -> Vec<u8> {
         Err(e) => return e,
     };
     match call.policies.build() {
-        Ok(set) => ok(authorize(&set, &call.request)),
+        Ok(set) => {
+            let mut out = Vec::new();
+            write_decision(&mut out, &authorize(&set, &call.request));
+            out
+        }
         Err(e) => policy_set_error(&e),
     }
 }
@@ -269,8 +283,12 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     out.push(b'"');
-    let mut clean = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut at = 0;
+    loop {
+        let run = json::plain_run(&bytes[at..]);
+        out.extend_from_slice(&bytes[at..at + run]);
+        at += run;
+        let Some(&b) = bytes.get(at) else { break };
         let short = match b {
             b'"' => b'"',
             b'\\' => b'\\',
@@ -279,10 +297,8 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
             b'\n' => b'n',
             0x0c => b'f',
             b'\r' => b'r',
-            0..0x20 => b'u',
-            _ => continue,
+            _ => b'u',
         };
-        out.extend_from_slice(&bytes[clean..i]);
         if short == b'u' {
             out.extend_from_slice(&[
                 b'\\',
@@ -295,9 +311,8 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
         } else {
             out.extend_from_slice(&[b'\\', short]);
         }
-        clean = i + 1;
+        at += 1;
     }
-    out.extend_from_slice(&bytes[clean..]);
     out.push(b'"');
 }
 

@@ -155,7 +155,7 @@ pub fn authorize(set: &PolicySet, request: &Request) -> Decision {
         caller: CallerFacts::new(&request.principal),
         hits: Vec::new(),
         missing: Vec::new(),
-        missing_seen: std::collections::HashSet::new(),
+        missing_seen: Vec::new(),
     };
     for (level, policies) in set.rcp_levels.iter().enumerate() {
         for (i, p) in policies.iter().enumerate() {
@@ -222,19 +222,20 @@ struct Evaluation<'a> {
     caller: CallerFacts<'a>,
     hits: Vec<Hit>,
     missing: Vec<String>,
-    /// Lower-cased keys already in `missing`.
-    missing_seen: std::collections::HashSet<Box<str>>,
+    /// The lower-cased keys already in `missing`, with their hashes. A few
+    /// keys at most: a list is enough (and smaller in the module than a set).
+    missing_seen: Vec<(u64, &'a str)>,
 }
 
-impl Evaluation<'_> {
-    fn policy(&mut self, policy: &Policy, slot: Slot) {
+impl<'a> Evaluation<'a> {
+    fn policy(&mut self, policy: &'a Policy, slot: Slot) {
         let names_principals = policy.kind().names_principals();
         for st in &policy.statements {
             self.statement(st, slot, names_principals);
         }
     }
 
-    fn statement(&mut self, st: &CompiledStatement, slot: Slot, names_principals: bool) {
+    fn statement(&mut self, st: &'a CompiledStatement, slot: Slot, names_principals: bool) {
         let ctx = &self.request.context;
         if !st.actions.matches(&self.lower_action) {
             return;
@@ -256,7 +257,8 @@ impl Evaluation<'_> {
         let mut holds = true;
         for c in &st.conditions {
             let (condition_holds, key_missing) = c.evaluate(ctx);
-            if key_missing && self.missing_seen.insert(c.key.clone()) {
+            if key_missing && !self.missing_seen.contains(&(c.key_hash, &*c.key)) {
+                self.missing_seen.push((c.key_hash, &c.key));
                 self.missing.push(c.key_as_written.to_string());
             }
             holds &= condition_holds;
