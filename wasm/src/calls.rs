@@ -19,11 +19,6 @@ pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
 /// The most policy sets loaded at once.
 pub const MAX_LOADED_SETS: usize = 4096;
 
-#[derive(Serialize)]
-struct Loaded {
-    handle: u32,
-}
-
 /// The module's state: the policy sets loaded under their handles.
 #[derive(Debug, Default)]
 pub struct Engine {
@@ -42,9 +37,40 @@ fn ok(value: impl Serialize) -> Vec<u8> {
     }
 }
 
+// The small envelopes below are written by hand, keys in name order as a
+// `serde_json::Value` writes them: building them as `Value`s cost the module
+// more than this.
+
+/// `{"ok": {"handle": N}}`.
+fn ok_handle(handle: u32) -> Vec<u8> {
+    let mut out = br#"{"ok":{"handle":"#.to_vec();
+    write_u64(&mut out, u64::from(handle));
+    out.extend_from_slice(b"}}");
+    out
+}
+
 /// An error envelope with a code and a message.
 pub fn error(code: &str, message: &str) -> Vec<u8> {
-    error_with(json!({ "code": code, "message": message }))
+    let mut out = br#"{"error":{"code":"#.to_vec();
+    write_str(&mut out, code);
+    out.extend_from_slice(br#","message":"#);
+    write_str(&mut out, message);
+    out.extend_from_slice(b"}}");
+    out
+}
+
+/// An `InvalidInput` envelope for an input that could not be read, with where.
+fn input_error(what: &str, e: &WireError) -> Vec<u8> {
+    let mut out = br#"{"error":{"code":"InvalidInput","column":"#.to_vec();
+    write_u64(&mut out, u64::from(e.column));
+    out.extend_from_slice(br#","line":"#);
+    write_u64(&mut out, u64::from(e.line));
+    out.extend_from_slice(br#","message":"#);
+    write_str(&mut out, &format!("not a valid {what}: {e}"));
+    out.extend_from_slice(br#","path":"#);
+    write_str(&mut out, &e.path);
+    out.extend_from_slice(b"}}");
+    out
 }
 
 fn error_with(details: Value) -> Vec<u8> {
@@ -66,7 +92,7 @@ fn read<T>(input: &[u8], what: &str, read: fn(&str) -> Result<T, WireError>) -> 
             &format!("the {what} is not UTF-8 (byte {})", e.valid_up_to()),
         )
     })?;
-    read(text).map_err(|e| error_with(json!({"code": "InvalidInput", "message": format!("not a valid {what}: {e}"), "path": e.path, "line": e.line, "column": e.column})))
+    read(text).map_err(|e| input_error(what, &e))
 }
 
 impl Engine {
@@ -96,9 +122,7 @@ impl Engine {
                     at = self.find(self.next_handle);
                 }
                 self.sets.insert(at.unwrap_or_else(|at| at), (self.next_handle, set));
-                ok(Loaded {
-                    handle: self.next_handle,
-                })
+                ok_handle(self.next_handle)
             }
             Err(e) => policy_set_error(&e),
         }
@@ -129,7 +153,7 @@ impl Engine {
         match self.find(handle) {
             Ok(at) => {
                 self.sets.remove(at);
-                ok(())
+                br#"{"ok":null}"#.to_vec()
             }
             Err(_) => unknown_handle(handle),
         }
@@ -439,6 +463,31 @@ mod tests {
         for d in [D::Allowed, D::ExplicitDeny, D::ImplicitDeny] {
             assert_eq!(json!(d.as_str()), serde_json::to_value(d).unwrap());
         }
+    }
+
+    #[test]
+    fn small_envelopes_are_written_as_values_write_them() {
+        let value = |v: Value| serde_json::to_vec(&v).unwrap();
+        assert_eq!(
+            ok_handle(4_000_000_000),
+            value(json!({"ok": {"handle": 4_000_000_000u32}}))
+        );
+        let (code, message) = ("Code\"", "a \\ message\n é");
+        assert_eq!(
+            error(code, message),
+            value(json!({"error": {"code": code, "message": message}}))
+        );
+        let e = Request::from_json_str("{\"principal\":\n 1}").unwrap_err();
+        assert_eq!(
+            input_error("request", &e),
+            value(
+                json!({"error": {"code": "InvalidInput", "message": format!("not a valid request: {e}"),
+                "path": e.path, "line": e.line, "column": e.column}})
+            )
+        );
+        let mut engine = Engine::new();
+        let handle = answer(&engine.load(SET.as_bytes()))["ok"]["handle"].as_u64().unwrap() as u32;
+        assert_eq!(engine.unload(handle), value(json!({"ok": null})));
     }
 
     #[test]
