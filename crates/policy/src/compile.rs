@@ -393,7 +393,7 @@ enum AwsPrincipal {
 pub(crate) struct CallerFacts<'a> {
     pub principal: &'a Principal,
     pub account: Option<&'a str>,
-    pub role_arn: Option<String>,
+    pub role_arn: Option<std::borrow::Cow<'a, str>>,
 }
 
 impl<'a> CallerFacts<'a> {
@@ -401,7 +401,7 @@ impl<'a> CallerFacts<'a> {
         CallerFacts {
             principal,
             account: principal.account(),
-            role_arn: principal.role_arn(),
+            role_arn: principal.role_arn_ref(),
         }
     }
 }

@@ -132,18 +132,25 @@ impl Principal {
 
     /// The role ARN of a session: the explicit one, else `arn:P:iam::A:role/NAME`.
     pub fn role_arn(&self) -> Option<String> {
+        self.role_arn_ref().map(std::borrow::Cow::into_owned)
+    }
+
+    /// [`Principal::role_arn`], borrowed when it is given (no copy per decision).
+    pub(crate) fn role_arn_ref(&self) -> Option<std::borrow::Cow<'_, str>> {
         let Principal::AssumedRole { arn, role_arn } = self else {
             return None;
         };
         if let Some(r) = role_arn {
-            return Some(r.clone());
+            return Some(std::borrow::Cow::Borrowed(r));
         }
         let parts: Vec<&str> = arn.splitn(6, ':').collect();
         let [_, partition, _, _, account, resource] = parts.as_slice() else {
             return None;
         };
         let name = resource.strip_prefix("assumed-role/")?.split('/').next()?;
-        Some(format!("arn:{partition}:iam::{account}:role/{name}"))
+        Some(std::borrow::Cow::Owned(format!(
+            "arn:{partition}:iam::{account}:role/{name}"
+        )))
     }
 
     /// Whether the principal is a session (role or federated user), to which session policies apply.

@@ -284,7 +284,8 @@ mod fast {
     }
 
     fn context(c: &mut Cursor<'_>) -> Option<Context> {
-        let mut ctx = Context::new();
+        // Room for a typical request's keys up front.
+        let mut ctx = Context::with_capacity(16);
         c.object(|c, key| {
             if c.peek() == Some(b'[') {
                 let mut values = Vec::new();
