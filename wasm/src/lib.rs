@@ -9,3 +9,5 @@ pub mod calls;
 
 #[cfg(target_arch = "wasm32")]
 mod abi;
+#[cfg(target_arch = "wasm32")]
+mod pool;
