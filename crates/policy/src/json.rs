@@ -610,13 +610,22 @@ impl<'a> Cursor<'a> {
         if self.peek() != Some(b'"') {
             return None;
         }
-        self.reader.string().ok()
+        // Most strings are a plain run closed by a quote: a slice of the
+        // text, taken here. Escapes (and errors) are left to the reader.
+        let r = &mut self.reader;
+        let start = r.at + 1;
+        let end = start + plain_run(&r.bytes[start..]);
+        if r.bytes.get(end) == Some(&b'"') {
+            r.at = end + 1;
+            return r.text.get(start..end).map(Cow::Borrowed);
+        }
+        r.string().ok()
     }
 
     /// A string, a number, a boolean or null.
     pub fn scalar(&mut self) -> Option<Scalar<'a>> {
         match self.peek()? {
-            b'"' => self.reader.string().ok().map(Scalar::String),
+            b'"' => self.string().map(Scalar::String),
             b'-' | b'0'..=b'9' => self.reader.number().ok().map(Scalar::Number),
             b't' => self.keyword("true", Scalar::Bool(true)),
             b'f' => self.keyword("false", Scalar::Bool(false)),

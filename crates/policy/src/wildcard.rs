@@ -170,8 +170,13 @@ fn find_piece<T: AsAtom>(piece: &[T], text: &str, from: usize) -> Option<usize> 
     let mut start = from;
     loop {
         if let Some(Atom::Lit(first)) = piece.first().map(AsAtom::atom) {
-            // Jump straight to the next occurrence of the leading literal.
-            start += text.get(start..)?.find(first)?;
+            // Jump straight to the next occurrence of the leading literal
+            // (a one-byte literal, such as `:`, with a plain byte scan).
+            let rest = text.get(start..)?;
+            start += match first.as_bytes() {
+                [b] => rest.bytes().position(|c| c == *b)?,
+                _ => rest.find(first)?,
+            };
         }
         if let Some(end) = match_piece_at(piece, text, start) {
             return Some(end);
