@@ -114,7 +114,7 @@ pub extern "C" fn rolechain_load(ptr: i32, len: i32) -> i32 {
 /// Decides a request (JSON) against a loaded set.
 #[unsafe(no_mangle)]
 pub extern "C" fn rolechain_authorize(handle: i32, ptr: i32, len: i32) -> i32 {
-    answer_into(ptr, len, |engine, input, out| match u32::try_from(handle) {
+    answer_into(ptr, len, &mut |engine, input, out| match u32::try_from(handle) {
         Ok(h) => engine.authorize_into(h, input, out),
         Err(_) => out.extend_from_slice(&calls::error(
             "UnknownHandle",
@@ -148,13 +148,17 @@ pub extern "C" fn rolechain_unload(handle: i32) -> i32 {
 }
 
 /// Runs `f` on the input bytes at `(ptr, len)`, if they lie inside one live buffer.
-fn call(ptr: i32, len: i32, f: impl FnOnce(&mut Engine, &[u8]) -> Vec<u8>) -> i32 {
-    answer_into(ptr, len, |engine, input, out| out.extend_from_slice(&f(engine, input)))
+fn call(ptr: i32, len: i32, f: fn(&mut Engine, &[u8]) -> Vec<u8>) -> i32 {
+    answer_into(ptr, len, &mut |engine, input, out| {
+        out.extend_from_slice(&f(engine, input))
+    })
 }
 
 /// Runs `f` on the input bytes at `(ptr, len)`, if they lie inside one live
 /// buffer; `f` appends its answer to the result buffer it is given.
-fn answer_into(ptr: i32, len: i32, f: impl FnOnce(&mut Engine, &[u8], &mut Vec<u8>)) -> i32 {
+///
+/// `f` is a trait object: one copy of this function in the module, not one per call.
+fn answer_into(ptr: i32, len: i32, f: &mut dyn FnMut(&mut Engine, &[u8], &mut Vec<u8>)) -> i32 {
     let mut out = Vec::new();
     // Room for a typical answer up front; the length prefix is filled in last.
     if out.try_reserve(1024).is_err() {

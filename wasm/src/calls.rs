@@ -80,19 +80,25 @@ fn error_with(details: Value) -> Vec<u8> {
 
 /// Reads a call's input with `read`, or gives the error envelope to answer with.
 fn read<T>(input: &[u8], what: &str, read: fn(&str) -> Result<T, WireError>) -> Result<T, Vec<u8>> {
+    read(input_text(input, what)?).map_err(|e| input_error(what, &e))
+}
+
+/// A call's input as text, or the error envelope to answer with (one copy in
+/// the module for every kind of input).
+#[inline(never)]
+fn input_text<'a>(input: &'a [u8], what: &str) -> Result<&'a str, Vec<u8>> {
     if input.len() > MAX_INPUT_BYTES {
         return Err(error(
             "InputTooLarge",
             &format!("the input is {} bytes; the limit is {MAX_INPUT_BYTES}", input.len()),
         ));
     }
-    let text = std::str::from_utf8(input).map_err(|e| {
+    std::str::from_utf8(input).map_err(|e| {
         error(
             "InvalidInput",
             &format!("the {what} is not UTF-8 (byte {})", e.valid_up_to()),
         )
-    })?;
-    read(text).map_err(|e| input_error(what, &e))
+    })
 }
 
 impl Engine {
