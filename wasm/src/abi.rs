@@ -147,6 +147,9 @@ pub extern "C" fn rolechain_unload(handle: i32) -> i32 {
     }))
 }
 
+/// A call's work: given the engine and the input, it appends its answer.
+type Work<'a> = dyn FnMut(&mut Engine, &[u8], &mut Vec<u8>) + 'a;
+
 /// Runs `f` on the input bytes at `(ptr, len)`, if they lie inside one live buffer.
 fn call(ptr: i32, len: i32, f: fn(&mut Engine, &[u8]) -> Vec<u8>) -> i32 {
     answer_into(ptr, len, &mut |engine, input, out| {
@@ -158,7 +161,7 @@ fn call(ptr: i32, len: i32, f: fn(&mut Engine, &[u8]) -> Vec<u8>) -> i32 {
 /// buffer; `f` appends its answer to the result buffer it is given.
 ///
 /// `f` is a trait object: one copy of this function in the module, not one per call.
-fn answer_into(ptr: i32, len: i32, f: &mut dyn FnMut(&mut Engine, &[u8], &mut Vec<u8>)) -> i32 {
+fn answer_into(ptr: i32, len: i32, f: &mut Work<'_>) -> i32 {
     let mut out = Vec::new();
     // Room for a typical answer up front; the length prefix is filled in last.
     if out.try_reserve(1024).is_err() {
