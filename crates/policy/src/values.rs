@@ -139,10 +139,13 @@ pub fn parse_date(text: &str) -> Option<i64> {
     }
     let b = t.as_bytes();
     let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        // At most four digits: summed directly, cheaper than `str::parse`.
+        // At most four digits: summed directly, cheaper than `str::parse`,
+        // in a u32 (an overflow-checked i64 product is a 128-bit one on wasm32).
         let s = t.get(range)?;
-        s.bytes()
-            .try_fold(0, |n, c| c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0')))
+        let n = s
+            .bytes()
+            .try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))?;
+        Some(i64::from(n))
     };
     let year = num(0..4)?;
     let (mut month, mut day) = (1, 1);
