@@ -3,7 +3,9 @@
 //!
 //! This crate is glue only: [`calls`] turns JSON requests into calls of
 //! `rolechain-policy` and its answers back into JSON (and is tested natively);
-//! `abi` (wasm32 only) moves bytes between the host and guest memory.
+//! `abi` (wasm32 only) moves bytes between the host and guest memory, and
+//! `pool` (wasm32 only) is the module's allocator: dlmalloc with small blocks
+//! recycled by size class.
 
 pub mod calls;
 
