@@ -176,7 +176,10 @@ fn demo_decides_the_same_in_wasm_and_natively() {
     let native = run(&["demo", "--json", "--evaluator", "native"]);
     let mut a: serde_json::Value = serde_json::from_slice(&wasm.stdout).unwrap();
     let mut b: serde_json::Value = serde_json::from_slice(&native.stdout).unwrap();
-    assert_eq!((a["evaluator"].as_str(), b["evaluator"].as_str()), (Some("wasm"), Some("native")));
+    assert_eq!(
+        (a["evaluator"].as_str(), b["evaluator"].as_str()),
+        (Some("wasm"), Some("native"))
+    );
     a["evaluator"] = serde_json::Value::Null;
     b["evaluator"] = serde_json::Value::Null;
     assert_eq!(a, b);
