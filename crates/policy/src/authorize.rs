@@ -376,16 +376,24 @@ fn decide(set: &PolicySet, request: &Request, caller: &CallerFacts<'_>, hits: &[
         _ => true,
     };
 
+    // The caller's side, in the order AWS reports a denial: identity-based
+    // policy (unless a resource policy stands in for it), boundary, session policy.
+    let caller_side_denies = |identity_needed: bool| -> Option<PolicyType> {
+        if identity_needed && !identity_allows {
+            Some(PolicyType::Identity)
+        } else if !boundary_allows {
+            Some(PolicyType::PermissionsBoundary)
+        } else if !session_allows {
+            Some(PolicyType::Session)
+        } else {
+            None
+        }
+    };
+
     if !same_account {
         // 4'. Cross-account: the caller's side and the resource's side must both allow.
-        if !identity_allows {
-            return implicit(PolicyType::Identity);
-        }
-        if !boundary_allows {
-            return implicit(PolicyType::PermissionsBoundary);
-        }
-        if !session_allows {
-            return implicit(PolicyType::Session);
+        if let Some(by) = caller_side_denies(true) {
+            return implicit(by);
         }
         if resource_named.is_none() {
             return implicit(resource_type);
@@ -398,13 +406,10 @@ fn decide(set: &PolicySet, request: &Request, caller: &CallerFacts<'_>, hits: &[
     match resource_named {
         Some(Named::Directly) => return granted(Deciders::ResourceAllows),
         Some(Named::Role) => {
-            if !boundary_allows {
-                return implicit(PolicyType::PermissionsBoundary);
-            }
-            if !session_allows {
-                return implicit(PolicyType::Session);
-            }
-            return granted(Deciders::IdentityAndResourceAllows);
+            return match caller_side_denies(false) {
+                Some(by) => implicit(by),
+                None => granted(Deciders::IdentityAndResourceAllows),
+            };
         }
         Some(Named::Account) | None => {}
     }
@@ -413,16 +418,10 @@ fn decide(set: &PolicySet, request: &Request, caller: &CallerFacts<'_>, hits: &[
         return implicit(PolicyType::RoleTrust);
     }
     // 5-7. Identity-based policy, boundary, session policy.
-    if !identity_allows {
-        return implicit(PolicyType::Identity);
+    match caller_side_denies(true) {
+        Some(by) => implicit(by),
+        None => granted(Deciders::IdentityAndResourceAllows),
     }
-    if !boundary_allows {
-        return implicit(PolicyType::PermissionsBoundary);
-    }
-    if !session_allows {
-        return implicit(PolicyType::Session);
-    }
-    granted(Deciders::IdentityAndResourceAllows)
 }
 
 /// §3.4's order, for reporting the first of several explicit denies.
