@@ -8,9 +8,17 @@ test:
 demo:
     cargo run -q -p rolechain -- demo
 
-# the engine's criterion benchmarks (figures go to BENCHMARKS.md)
+# the benchmarks behind BENCHMARKS.md: the engine, the wasmtime host, Node, Python
 bench:
     cargo bench -p rolechain-policy --bench decide
+    cargo bench -p rolechain-wasm-host --bench host
+    bash wasm/js/bench/run.sh
+    target/python-venv/bin/python wasm/python/bench.py
+
+# build rolechain_policy.wasm (left at target/rolechain_policy.wasm) and show its size
+wasm:
+    cargo build -q -p rolechain-wasm-host
+    ls -l target/rolechain_policy.wasm
 
 # formatting and clippy, as CI runs them
 lint:
@@ -21,9 +29,10 @@ lint:
 lint-seed:
     cargo run -q -p rolechain -- lint ../shared/testdata/seed/trust-policy.as-published.json
 
-# the bad-input property tests with many more cases than the default run
+# the property tests and the ABI fuzzer with many more cases than the default run
 fuzz:
     PROPTEST_CASES=20000 cargo test -p rolechain-policy --release --test bad_input --test lint_never_panics --test properties
+    PROPTEST_CASES=5000 cargo test -p rolechain-wasm-host --release --test abi_fuzz --test differential
 
 # CI exactly as it runs on a clean clone
 ci:
