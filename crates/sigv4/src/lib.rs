@@ -593,7 +593,10 @@ fn canonical_uri(path: &str, normalize: bool) -> String {
     }
     let mut normalized = String::from("/");
     normalized.push_str(&segments.join("/"));
-    if path.ends_with('/') && normalized.len() > 1 {
+    // RFC 3986 §5.2.4 (as aws-sigv4 and aws-c-auth do): a final `.` or `..`
+    // segment leaves a trailing slash ("/a/b/." is "/a/b/").
+    let trailing = ["/", "/.", "/.."].iter().any(|end| path.ends_with(end));
+    if trailing && normalized.len() > 1 {
         normalized.push('/');
     }
     uri_encode(normalized.as_bytes(), true)
@@ -635,7 +638,10 @@ fn canonical_query(query: &str, drop_signature: bool) -> String {
         .join("&")
 }
 
-/// Trims and collapses runs of whitespace (including folded lines) to one space.
+/// Trims and collapses runs of whitespace (including folded lines) to one space,
+/// as botocore does (`' '.join(value.split())`: tabs count as whitespace). The
+/// Rust SDK's signer (aws-sigv4) collapses spaces only; the two differ only on
+/// tabs inside a value (leading/trailing ones never survive HTTP parsing).
 fn canonical_header_value(v: &str) -> String {
     v.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -736,6 +742,9 @@ mod tests {
     fn encoding() {
         assert_eq!(canonical_uri("/a b/./../c//d/", true), "/c/d/");
         assert_eq!(canonical_uri("/a%20b", true), "/a%2520b");
+        assert_eq!(canonical_uri("/a/b/.", true), "/a/b/");
+        assert_eq!(canonical_uri("/a/b/..", true), "/a/");
+        assert_eq!(canonical_uri("/..", true), "/");
         assert_eq!(canonical_uri("/a%20b", false), "/a%20b");
         assert_eq!(canonical_query("b=2&a=x y&a=1&c", false), "a=1&a=x%20y&b=2&c=");
         assert_eq!(percent_decode("%4"), b"%4");
