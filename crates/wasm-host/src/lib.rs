@@ -365,7 +365,9 @@ impl Guest {
             store,
             loaded: HashMap::new(),
             input: None,
-            deadline_ticks: u64::try_from(ticks).unwrap_or(u64::MAX / 2).max(1),
+            // One tick more than the timeout: the epoch advances on its own schedule, so a
+            // call may start just before a tick and must still get its whole time.
+            deadline_ticks: u64::try_from(ticks).unwrap_or(u64::MAX / 4).saturating_add(1).max(2),
         })
     }
 
