@@ -111,14 +111,7 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Json<'_>, JsonError> {
 
 /// Reads one JSON value that fills the whole text (surrounding whitespace allowed).
 pub fn parse(text: &str) -> Result<Json<'_>, JsonError> {
-    let mut reader = Reader {
-        text,
-        bytes: text.as_bytes(),
-        at: 0,
-        line: 1,
-        line_start: 0,
-        column_cache: std::cell::Cell::new((0, 0)),
-    };
+    let mut reader = Reader::new(text);
     reader.skip_whitespace();
     let value = reader.value(0)?;
     reader.skip_whitespace();
@@ -216,6 +209,18 @@ impl<'a> Reader<'a> {
 
     fn error_here(&self, message: impl Into<String>) -> JsonError {
         self.error_at(self.pos(), message)
+    }
+
+    /// A reader at the start of `text`.
+    fn new(text: &'a str) -> Reader<'a> {
+        Reader {
+            text,
+            bytes: text.as_bytes(),
+            at: 0,
+            line: 1,
+            line_start: 0,
+            column_cache: std::cell::Cell::new((0, 0)),
+        }
     }
 
     /// The position of `offset`, an earlier offset on the current line:
@@ -572,14 +577,7 @@ pub(crate) struct Cursor<'a> {
 impl<'a> Cursor<'a> {
     pub fn new(text: &'a str) -> Cursor<'a> {
         Cursor {
-            reader: Reader {
-                text,
-                bytes: text.as_bytes(),
-                at: 0,
-                line: 1,
-                line_start: 0,
-                column_cache: std::cell::Cell::new((0, 0)),
-            },
+            reader: Reader::new(text),
         }
     }
 

@@ -71,7 +71,7 @@ struct Reader {
 }
 
 const TOP_ELEMENTS: [&str; 3] = ["Version", "Id", "Statement"];
-const STATEMENT_ELEMENTS: [&str; 10] = [
+const STATEMENT_ELEMENTS: [&str; 9] = [
     "Sid",
     "Effect",
     "Principal",
@@ -81,7 +81,6 @@ const STATEMENT_ELEMENTS: [&str; 10] = [
     "Resource",
     "NotResource",
     "Condition",
-    "Id",
 ];
 
 impl Reader {
@@ -237,7 +236,7 @@ impl Reader {
                 "Resource" | "NotResource" => StatementElement::Resource,
                 "Condition" => StatementElement::Condition,
                 _ => {
-                    self.unknown_element(member, &STATEMENT_ELEMENTS[..9], "statement");
+                    self.unknown_element(member, &STATEMENT_ELEMENTS, "statement");
                     continue;
                 }
             };
