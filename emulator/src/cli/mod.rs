@@ -3,6 +3,7 @@
 mod demo;
 mod lint;
 mod output;
+mod serve;
 mod simulate;
 mod wasm;
 
@@ -10,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Exercise an AWS trust chain offline: lint and simulate IAM policies.
+/// Exercise an AWS trust chain offline: an OIDC issuer, STS and IAM on one local endpoint; lint and simulate IAM policies.
 #[derive(Debug, Parser)]
 #[command(name = "rolechain", version, about)]
 pub struct Cli {
@@ -24,6 +25,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Check policy documents for every defect AWS would refuse and every likely mistake.
     Lint(lint::LintArgs),
+    /// Run the emulator: OIDC issuer, STS and IAM on a local endpoint.
+    Serve(serve::ServeArgs),
     /// Decide requests against policies, in the shape of IAM's SimulateCustomPolicy.
     Simulate(Box<simulate::SimulateArgs>),
     /// Write rolechain_policy.wasm, the policy engine as a WebAssembly module, for other tools.
@@ -35,6 +38,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Lint(args) => lint::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Simulate(args) => simulate::run(*args),
         Command::Wasm(args) => wasm::run(args),
     }

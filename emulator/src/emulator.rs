@@ -1,0 +1,142 @@
+//! The emulator's core: state, clock, evaluator, issuers and audit log,
+//! shared by every service. Built from a world; no HTTP here (see `server`).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use rolechain_policy::evaluator::Evaluator;
+
+use crate::audit::AuditLog;
+use crate::authz::Authorizer;
+use crate::clock::Clock;
+use crate::issuer::Issuer;
+use crate::issuer::tls::TlsMaterial;
+use crate::state::State;
+use crate::webidentity::external::ExternalKeys;
+use crate::world::BuiltWorld;
+
+/// The host names the emulator's certificate covers.
+pub const CERT_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "oidc.rolechain.local"];
+
+/// A built-in issuer and the service accounts it may mint tokens for.
+#[derive(Debug)]
+pub struct IssuerEntry {
+    pub issuer: Issuer,
+    /// `(namespace, name)` pairs; `None` allows any.
+    pub service_accounts: Option<Vec<(String, String)>>,
+}
+
+pub struct Emulator {
+    pub clock: Clock,
+    pub region: String,
+    pub state: RwLock<State>,
+    pub authorizer: Authorizer,
+    /// Built-in issuers by name.
+    pub issuers: RwLock<BTreeMap<String, IssuerEntry>>,
+    /// The certificate the issuer endpoint serves; its thumbprint is what
+    /// providers of built-in issuers record.
+    pub tls: TlsMaterial,
+    pub external_keys: ExternalKeys,
+    /// CA bundles for external issuers, by provider URL.
+    pub external_roots: BTreeMap<String, String>,
+    pub audit: AuditLog,
+    /// Which evaluator decides (`wasm` or `native`), for status pages.
+    pub evaluator_name: String,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("region", &self.region)
+            .field("evaluator", &self.evaluator_name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How to build an emulator.
+pub struct Options {
+    pub clock: Clock,
+    pub evaluator: Arc<dyn Evaluator>,
+    pub evaluator_name: String,
+    pub audit: AuditLog,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("evaluator", &self.evaluator_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    pub fn new(world: BuiltWorld, options: Options) -> Result<Emulator, String> {
+        let hosts: Vec<String> = CERT_HOSTS
+            .iter()
+            .map(|h| h.to_string())
+            .chain(world.issuers.iter().filter_map(|i| host_of(&i.url)))
+            .collect();
+        let tls = TlsMaterial::generate(&hosts).map_err(|e| format!("cannot make the issuer's certificate: {e}"))?;
+        let mut issuers = BTreeMap::new();
+        for spec in &world.issuers {
+            let issuer = match &spec.signing_key_pem {
+                Some(pem) => Issuer::from_private_key_pem(&spec.url, pem),
+                None => Issuer::generate(&spec.url),
+            }
+            .map_err(|e| format!("issuer {}: {e}", spec.name))?;
+            issuers.insert(
+                spec.name.clone(),
+                IssuerEntry {
+                    issuer,
+                    service_accounts: spec.service_accounts.clone(),
+                },
+            );
+        }
+        let mut state = world.state;
+        // Providers of built-in issuers that name no thumbprint get the one of
+        // our certificate, as `ccoctl aws create-identity-provider` records it.
+        let builtin_urls: Vec<String> = issuers.values().map(|e| e.issuer.url().to_string()).collect();
+        for account in state.accounts.values_mut() {
+            for provider in account.oidc_providers.values_mut() {
+                if provider.thumbprints.is_empty() && builtin_urls.contains(&provider.url) {
+                    provider.thumbprints.push(tls.thumbprint.clone());
+                }
+            }
+        }
+        Ok(Emulator {
+            clock: options.clock,
+            region: world.region,
+            state: RwLock::new(state),
+            authorizer: Authorizer::new(options.evaluator),
+            issuers: RwLock::new(issuers),
+            tls,
+            external_keys: ExternalKeys::new(),
+            external_roots: world.external_roots,
+            audit: options.audit,
+            evaluator_name: options.evaluator_name,
+        })
+    }
+
+    pub fn read_state(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn write_state(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn read_issuers(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, IssuerEntry>> {
+        self.issuers.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn write_issuers(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, IssuerEntry>> {
+        self.issuers.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn host_of(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("https://")?;
+    let host = rest.split('/').next()?;
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    (!host.is_empty()).then(|| host.to_string())
+}
