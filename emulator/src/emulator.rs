@@ -2,7 +2,7 @@
 //! shared by every service. Built from a world; no HTTP here (see `server`).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use rolechain_policy::evaluator::Evaluator;
 
@@ -31,8 +31,12 @@ pub struct Emulator {
     pub region: String,
     pub state: RwLock<State>,
     pub authorizer: Authorizer,
-    /// Built-in issuers by name.
-    pub issuers: RwLock<BTreeMap<String, IssuerEntry>>,
+    /// Built-in issuers by name; see [`Emulator::read_issuers`].
+    issuers: RwLock<BTreeMap<String, IssuerEntry>>,
+    /// Issuers whose RSA keys are still being generated on another thread:
+    /// key generation takes tens of milliseconds, and the endpoint should not
+    /// wait for it before serving its first request.
+    generating: Mutex<Option<std::thread::JoinHandle<BTreeMap<String, IssuerEntry>>>>,
     /// The certificate the issuer endpoint serves; its thumbprint is what
     /// providers of built-in issuers record.
     pub tls: TlsMaterial,
@@ -77,25 +81,50 @@ impl Emulator {
             .chain(world.issuers.iter().filter_map(|i| host_of(&i.url)))
             .collect();
         let tls = TlsMaterial::generate(&hosts).map_err(|e| format!("cannot make the issuer's certificate: {e}"))?;
+        // Issuers with a key of their own load now (a bad key stops the start);
+        // the others get fresh keys on another thread.
         let mut issuers = BTreeMap::new();
+        let mut to_generate = Vec::new();
         for spec in &world.issuers {
-            let issuer = match &spec.signing_key_pem {
-                Some(pem) => Issuer::from_private_key_pem(&spec.url, pem),
-                None => Issuer::generate(&spec.url),
+            match &spec.signing_key_pem {
+                Some(pem) => {
+                    let issuer = Issuer::from_private_key_pem(&spec.url, pem)
+                        .map_err(|e| format!("issuer {}: {e}", spec.name))?;
+                    issuers.insert(
+                        spec.name.clone(),
+                        IssuerEntry {
+                            issuer,
+                            service_accounts: spec.service_accounts.clone(),
+                        },
+                    );
+                }
+                None => to_generate.push(spec.clone()),
             }
-            .map_err(|e| format!("issuer {}: {e}", spec.name))?;
-            issuers.insert(
-                spec.name.clone(),
-                IssuerEntry {
-                    issuer,
-                    service_accounts: spec.service_accounts.clone(),
-                },
-            );
         }
+        let generating = (!to_generate.is_empty()).then(|| {
+            std::thread::spawn(move || {
+                to_generate
+                    .into_iter()
+                    .filter_map(|spec| match Issuer::generate(&spec.url) {
+                        Ok(issuer) => Some((
+                            spec.name,
+                            IssuerEntry {
+                                issuer,
+                                service_accounts: spec.service_accounts,
+                            },
+                        )),
+                        Err(e) => {
+                            tracing::error!("issuer {}: cannot generate a signing key: {e}", spec.name);
+                            None
+                        }
+                    })
+                    .collect()
+            })
+        });
         let mut state = world.state;
         // Providers of built-in issuers that name no thumbprint get the one of
         // our certificate, as `ccoctl aws create-identity-provider` records it.
-        let builtin_urls: Vec<String> = issuers.values().map(|e| e.issuer.url().to_string()).collect();
+        let builtin_urls: Vec<String> = world.issuers.iter().map(|i| i.url.clone()).collect();
         for account in state.accounts.values_mut() {
             for provider in account.oidc_providers.values_mut() {
                 if provider.thumbprints.is_empty() && builtin_urls.contains(&provider.url) {
@@ -109,6 +138,7 @@ impl Emulator {
             state: RwLock::new(state),
             authorizer: Authorizer::new(options.evaluator),
             issuers: RwLock::new(issuers),
+            generating: Mutex::new(generating),
             tls,
             external_keys: ExternalKeys::new(),
             external_roots: world.external_roots,
@@ -125,12 +155,26 @@ impl Emulator {
         self.state.write().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The built-in issuers, once their keys exist (the first call may wait for them).
     pub fn read_issuers(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, IssuerEntry>> {
+        self.finish_generating();
         self.issuers.read().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn write_issuers(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, IssuerEntry>> {
+        self.finish_generating();
         self.issuers.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn finish_generating(&self) {
+        let mut pending = self.generating.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(handle) = pending.take() {
+            let generated = handle.join().unwrap_or_default();
+            self.issuers
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(generated);
+        }
     }
 }
 

@@ -146,7 +146,7 @@ pub async fn assume_role_with_web_identity(
         token.subject().unwrap_or_default(),
     ));
 
-    let jwks = verification_keys(emulator, &provider).await?;
+    let jwks = verification_keys(emulator, &provider, token.kid()).await?;
     webidentity::verify_signature(&token, &jwks).map_err(token_error)?;
     let now = emulator.clock.now();
     let claims = webidentity::check_claims(&token, now, &provider.client_ids).map_err(token_error)?;
@@ -269,7 +269,11 @@ pub async fn assume_role_with_web_identity(
 
 /// The keys that verify tokens of `provider`: a built-in issuer's own, or
 /// an external issuer's fetched over HTTPS (thumbprint checked).
-async fn verification_keys(emulator: &Emulator, provider: &state::OidcProvider) -> Result<Arc<Jwks>, AwsError> {
+async fn verification_keys(
+    emulator: &Emulator,
+    provider: &state::OidcProvider,
+    kid: Option<&str>,
+) -> Result<Arc<Jwks>, AwsError> {
     let builtin = emulator
         .read_issuers()
         .values()
@@ -289,7 +293,7 @@ async fn verification_keys(emulator: &Emulator, provider: &state::OidcProvider) 
     let roots = emulator.external_roots.get(&provider.url).map(String::as_str);
     emulator
         .external_keys
-        .fetch(&provider.url, &provider.thumbprints, roots, emulator.clock.now())
+        .fetch_for_kid(&provider.url, &provider.thumbprints, roots, kid, emulator.clock.now())
         .await
         .map_err(token_error)
 }
@@ -773,4 +777,3 @@ fn policy_char(c: char) -> bool {
 fn tag_char(c: char) -> bool {
     c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c)
 }
-

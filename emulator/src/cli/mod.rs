@@ -1,5 +1,6 @@
 //! Command-line interface: one module per subcommand.
 
+mod admin;
 mod demo;
 mod lint;
 mod output;
@@ -21,6 +22,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Move or read the virtual clock of a running emulator.
+    Clock(admin::ClockArgs),
     /// Walk the seed's IRSA chain hop by hop, with every decision explained.
     Demo(demo::DemoArgs),
     /// Check policy documents for every defect AWS would refuse and every likely mistake.
@@ -29,6 +32,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Decide requests against policies, in the shape of IAM's SimulateCustomPolicy.
     Simulate(Box<simulate::SimulateArgs>),
+    /// Mint a projected service-account token from a running emulator's issuer.
+    Token(admin::TokenArgs),
     /// Write rolechain_policy.wasm, the policy engine as a WebAssembly module, for other tools.
     Wasm(wasm::WasmArgs),
 }
@@ -36,10 +41,12 @@ enum Command {
 /// Runs a parsed command line; `Err` is a usage or I/O problem (exit code 2).
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
+        Command::Clock(args) => admin::clock(args),
         Command::Demo(args) => demo::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Simulate(args) => simulate::run(*args),
+        Command::Token(args) => admin::token(args),
         Command::Wasm(args) => wasm::run(args),
     }
 }

@@ -46,15 +46,22 @@ pub fn path(v: &mut Violations, value: &str, member: &str) {
 pub fn path_prefix(v: &mut Violations, value: &str, member: &str) {
     v.length(value, member, 1, 512);
     if !value.starts_with('/') || !value.chars().all(|c| ('\u{21}'..='\u{7f}').contains(&c)) {
-        v.add(value, member, r"Member must satisfy regular expression pattern: \u002F[\u0021-\u007F]*");
+        v.add(
+            value,
+            member,
+            r"Member must satisfy regular expression pattern: \u002F[\u0021-\u007F]*",
+        );
     }
 }
 
 pub fn description(v: &mut Violations, value: &str, member: &str) {
     v.length(value, member, 0, 1000);
-    v.pattern(value, member, r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*", |c| {
-        matches!(c, '\u{9}' | '\u{a}' | '\u{d}' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}')
-    });
+    v.pattern(
+        value,
+        member,
+        r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*",
+        |c| matches!(c, '\u{9}' | '\u{a}' | '\u{d}' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}'),
+    );
 }
 
 pub fn document(v: &mut Violations, value: &str, member: &str) {
@@ -75,7 +82,11 @@ fn tag_char(c: char) -> bool {
 /// The tag list constraints, then IAM's own rules on tag keys.
 pub fn tags(v: &mut Violations, tags: &[Tag], member: &str) {
     if tags.len() > MAX_TAGS {
-        v.add("[...]", member, &format!("Member must have length less than or equal to {MAX_TAGS}"));
+        v.add(
+            "[...]",
+            member,
+            &format!("Member must have length less than or equal to {MAX_TAGS}"),
+        );
     }
     for (i, tag) in tags.iter().enumerate() {
         let key = format!("{member}.{}.member.key", i + 1);
@@ -89,7 +100,11 @@ pub fn tags(v: &mut Violations, tags: &[Tag], member: &str) {
 
 pub fn tag_keys(v: &mut Violations, keys: &[String], member: &str) {
     if keys.len() > MAX_TAGS {
-        v.add("[...]", member, &format!("Member must have length less than or equal to {MAX_TAGS}"));
+        v.add(
+            "[...]",
+            member,
+            &format!("Member must have length less than or equal to {MAX_TAGS}"),
+        );
     }
     for (i, key) in keys.iter().enumerate() {
         let m = format!("{member}.{}.member", i + 1);
@@ -187,8 +202,23 @@ mod tests {
         let mut v = Violations::new();
         path(&mut v, "a/", "path");
         assert!(v.into_result().is_err());
-        assert!(tag_rules(&[Tag { key: "a".into(), value: "1".into() }, Tag { key: "A".into(), value: "2".into() }]).is_err());
-        assert_eq!(split_iam_arn("arn:aws:iam::111111111111:policy/a/b", "policy"), Some(("111111111111", "a/b")));
+        assert!(
+            tag_rules(&[
+                Tag {
+                    key: "a".into(),
+                    value: "1".into()
+                },
+                Tag {
+                    key: "A".into(),
+                    value: "2".into()
+                }
+            ])
+            .is_err()
+        );
+        assert_eq!(
+            split_iam_arn("arn:aws:iam::111111111111:policy/a/b", "policy"),
+            Some(("111111111111", "a/b"))
+        );
         assert_eq!(split_iam_arn("arn:aws:iam::aws:policy/X", "policy"), Some(("aws", "X")));
         assert_eq!(split_iam_arn("arn:aws:iam::1:policy/X", "policy"), None);
     }
@@ -201,7 +231,10 @@ mod tests {
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"aws:x":"{}"}}}}}}]}}"#,
             "a".repeat(3000)
         );
-        let e = parse_document(PolicyKind::Trust, &big, || "Cannot exceed quota for ACLSizePerRole: 2048".into()).unwrap_err();
+        let e = parse_document(PolicyKind::Trust, &big, || {
+            "Cannot exceed quota for ACLSizePerRole: 2048".into()
+        })
+        .unwrap_err();
         assert_eq!((e.code.as_str(), e.status), ("LimitExceeded", 409));
         assert_eq!(counted_size(" { a } "), 3);
     }

@@ -47,7 +47,13 @@ pub fn put_policy(
     let operation = format!("Put{}Policy", owner.word());
     let mut state = emulator.write_state();
     let (arn, tags, _) = owner.resource(&state, &caller.account, owner_name);
-    authorize(emulator, caller, &state, trail, Access::new(&operation, arn).resource_tags(tags))?;
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new(&operation, arn).resource_tags(tags),
+    )?;
     let limit = owner.inline_limit();
     let size_message = || {
         format!(
@@ -86,11 +92,19 @@ pub fn get_policy(
     let operation = format!("Get{}Policy", owner.word());
     let state = emulator.read_state();
     let (arn, tags, _) = owner.resource(&state, &caller.account, owner_name);
-    authorize(emulator, caller, &state, trail, Access::new(&operation, arn).resource_tags(tags))?;
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new(&operation, arn).resource_tags(tags),
+    )?;
     let (inline, _) = owner
         .policies(&state, &caller.account, owner_name)
         .ok_or_else(|| owner.not_found(owner_name))?;
-    let document = inline.get(policy_name).ok_or_else(|| policy_not_found(owner, policy_name))?;
+    let document = inline
+        .get(policy_name)
+        .ok_or_else(|| policy_not_found(owner, policy_name))?;
     // The entity's name as stored: IAM answers with its own spelling.
     let (arn, _, _) = owner.resource(&state, &caller.account, owner_name);
     Ok(InlinePolicy {
@@ -114,11 +128,19 @@ pub fn delete_policy(
     let operation = format!("Delete{}Policy", owner.word());
     let mut state = emulator.write_state();
     let (arn, tags, _) = owner.resource(&state, &caller.account, owner_name);
-    authorize(emulator, caller, &state, trail, Access::new(&operation, arn).resource_tags(tags))?;
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new(&operation, arn).resource_tags(tags),
+    )?;
     let (inline, _) = owner
         .policies_mut(&mut state, &caller.account, owner_name)
         .ok_or_else(|| owner.not_found(owner_name))?;
-    inline.remove(policy_name).ok_or_else(|| policy_not_found(owner, policy_name))?;
+    inline
+        .remove(policy_name)
+        .ok_or_else(|| policy_not_found(owner, policy_name))?;
     Ok(())
 }
 
@@ -137,7 +159,13 @@ pub fn list_policies(
     let operation = format!("List{}Policies", owner.word());
     let state = emulator.read_state();
     let (arn, tags, _) = owner.resource(&state, &caller.account, owner_name);
-    authorize(emulator, caller, &state, trail, Access::new(&operation, arn).resource_tags(tags))?;
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new(&operation, arn).resource_tags(tags),
+    )?;
     let (inline, _) = owner
         .policies(&state, &caller.account, owner_name)
         .ok_or_else(|| owner.not_found(owner_name))?;

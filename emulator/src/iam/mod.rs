@@ -56,6 +56,8 @@ pub fn handle(
         ));
     }
     trail.recipient_account = Some(caller.account.clone());
+    // Known before anything is checked, so refused calls are audited with their caller too.
+    trail.identity = Some(crate::audit::user_identity(&emulator.read_state(), caller));
     wire::dispatch(emulator, caller, action, params, request_id, trail)
 }
 
@@ -133,9 +135,9 @@ pub(crate) fn authorize(
     for tag in access.request_tags {
         context.set(&format!("aws:RequestTag/{}", tag.key), tag.value.clone());
     }
-    let tag_keys = access
-        .tag_keys
-        .or_else(|| (!access.request_tags.is_empty()).then(|| access.request_tags.iter().map(|t| t.key.clone()).collect()));
+    let tag_keys = access.tag_keys.or_else(|| {
+        (!access.request_tags.is_empty()).then(|| access.request_tags.iter().map(|t| t.key.clone()).collect())
+    });
     if let Some(keys) = tag_keys {
         context.set_multi("aws:TagKeys", keys);
     }
@@ -150,10 +152,15 @@ pub(crate) fn authorize(
         resource_account: None,
         context,
     };
-    let decision = emulator.authorizer.decide(&set, &request).map_err(|e| AwsError::evaluator(&e))?;
+    let decision = emulator
+        .authorizer
+        .decide(&set, &request)
+        .map_err(|e| AwsError::evaluator(&e))?;
     let allowed = decision.is_allowed();
     let message = decision.message.clone();
-    trail.decisions.push((action.clone(), access.resource.clone(), decision));
+    trail
+        .decisions
+        .push((action.clone(), access.resource.clone(), decision));
     if allowed {
         return Ok(());
     }
@@ -244,6 +251,13 @@ pub(crate) fn delete_conflict(message: impl Into<String>) -> AwsError {
 /// `LimitExceeded` (409).
 pub(crate) fn limit_exceeded(message: impl Into<String>) -> AwsError {
     AwsError::new("LimitExceeded", 409, message)
+}
+
+/// A required member left out: Coral writes the value as a bare `null`.
+pub(crate) fn missing(member: &str) -> AwsError {
+    AwsError::validation(format!(
+        "1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"
+    ))
 }
 
 /// `InvalidInput` (400).
@@ -344,8 +358,14 @@ impl Owner {
         let key = name.to_ascii_lowercase();
         let account = state.accounts.get_mut(account)?;
         match self {
-            Owner::Role => account.roles.get_mut(&key).map(|r| (&mut r.inline_policies, &mut r.attached_policies)),
-            Owner::User => account.users.get_mut(&key).map(|u| (&mut u.inline_policies, &mut u.attached_policies)),
+            Owner::Role => account
+                .roles
+                .get_mut(&key)
+                .map(|r| (&mut r.inline_policies, &mut r.attached_policies)),
+            Owner::User => account
+                .users
+                .get_mut(&key)
+                .map(|u| (&mut u.inline_policies, &mut u.attached_policies)),
         }
     }
 
@@ -359,8 +379,14 @@ impl Owner {
         let key = name.to_ascii_lowercase();
         let account = state.account(account)?;
         match self {
-            Owner::Role => account.roles.get(&key).map(|r| (&r.inline_policies, r.attached_policies.as_slice())),
-            Owner::User => account.users.get(&key).map(|u| (&u.inline_policies, u.attached_policies.as_slice())),
+            Owner::Role => account
+                .roles
+                .get(&key)
+                .map(|r| (&r.inline_policies, r.attached_policies.as_slice())),
+            Owner::User => account
+                .users
+                .get(&key)
+                .map(|u| (&u.inline_policies, u.attached_policies.as_slice())),
         }
     }
 }

@@ -7,7 +7,9 @@ use crate::error::{AwsError, Violations};
 use crate::state::{self, OidcProvider, State, Tag};
 use crate::sts::Trail;
 
-use super::{Access, Page, Paging, already_exists, authorize, check, invalid_input, limit_exceeded, merge_tags, no_such_entity};
+use super::{
+    Access, Page, Paging, already_exists, authorize, check, invalid_input, limit_exceeded, merge_tags, no_such_entity,
+};
 
 /// Client ids (audiences) per provider.
 const MAX_CLIENT_IDS: usize = 100;
@@ -48,7 +50,9 @@ fn check_thumbprints(v: &mut Violations, thumbprints: &[String]) {
 /// Thumbprints are SHA-1 digests: 40 hex characters (the model checks only the length).
 fn check_thumbprint_hex(thumbprints: &[String]) -> Result<(), AwsError> {
     match thumbprints.iter().find(|t| !t.bytes().all(|b| b.is_ascii_hexdigit())) {
-        Some(t) => Err(invalid_input(format!("Thumbprint {t} is not a valid SHA-1 hex digest."))),
+        Some(t) => Err(invalid_input(format!(
+            "Thumbprint {t} is not a valid SHA-1 hex digest."
+        ))),
         None => Ok(()),
     }
 }
@@ -125,31 +129,61 @@ pub fn create_provider(
         .ok_or_else(|| AwsError::internal(format!("account {} is not in the world", caller.account)))?;
     let key = provider.key_prefix().to_string();
     if account.oidc_providers.contains_key(&key) {
-        return Err(already_exists(format!("Provider with url {} already exists.", provider.url)));
+        return Err(already_exists(format!(
+            "Provider with url {} already exists.",
+            provider.url
+        )));
     }
     account.oidc_providers.insert(key, provider.clone());
     Ok(provider)
 }
 
 /// Reads a provider, authorized as `operation`.
-fn read(emulator: &Emulator, caller: &Caller, arn: &str, operation: &str, trail: &mut Trail) -> Result<OidcProvider, AwsError> {
+fn read(
+    emulator: &Emulator,
+    caller: &Caller,
+    arn: &str,
+    operation: &str,
+    trail: &mut Trail,
+) -> Result<OidcProvider, AwsError> {
     let mut v = Violations::new();
     check_arn(&mut v, arn);
     v.into_result()?;
     let state = emulator.read_state();
-    let tags = find(&state, &caller.account, arn).map(|p| p.tags.clone()).unwrap_or_default();
-    authorize(emulator, caller, &state, trail, Access::new(operation, arn).resource_tags(tags))?;
-    find(&state, &caller.account, arn).cloned().ok_or_else(|| not_found(arn))
+    let tags = find(&state, &caller.account, arn)
+        .map(|p| p.tags.clone())
+        .unwrap_or_default();
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new(operation, arn).resource_tags(tags),
+    )?;
+    find(&state, &caller.account, arn)
+        .cloned()
+        .ok_or_else(|| not_found(arn))
 }
 
-pub fn get_provider(emulator: &Emulator, caller: &Caller, arn: &str, trail: &mut Trail) -> Result<OidcProvider, AwsError> {
+pub fn get_provider(
+    emulator: &Emulator,
+    caller: &Caller,
+    arn: &str,
+    trail: &mut Trail,
+) -> Result<OidcProvider, AwsError> {
     read(emulator, caller, arn, "GetOpenIDConnectProvider", trail)
 }
 
 /// The ARNs of the account's providers. IAM does not paginate this list.
 pub fn list_providers(emulator: &Emulator, caller: &Caller, trail: &mut Trail) -> Result<Vec<String>, AwsError> {
     let state = emulator.read_state();
-    authorize(emulator, caller, &state, trail, Access::new("ListOpenIDConnectProviders", "*"))?;
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new("ListOpenIDConnectProviders", "*"),
+    )?;
     Ok(state
         .account(&caller.account)
         .map(|a| a.oidc_providers.values().map(|p| p.arn.clone()).collect())
@@ -168,8 +202,16 @@ fn change<'a>(
     change: impl FnOnce(&mut OidcProvider) -> Result<(), AwsError>,
 ) -> Result<(), AwsError> {
     let mut state = emulator.write_state();
-    let tags = find(&state, &caller.account, arn).map(|p| p.tags.clone()).unwrap_or_default();
-    authorize(emulator, caller, &state, trail, access(Access::new(operation, arn).resource_tags(tags)))?;
+    let tags = find(&state, &caller.account, arn)
+        .map(|p| p.tags.clone())
+        .unwrap_or_default();
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        access(Access::new(operation, arn).resource_tags(tags)),
+    )?;
     let provider = find_mut(&mut state, &caller.account, arn).ok_or_else(|| not_found(arn))?;
     let mut changed = provider.clone();
     change(&mut changed)?;
@@ -184,8 +226,16 @@ pub fn delete_provider(emulator: &Emulator, caller: &Caller, arn: &str, trail: &
     check_arn(&mut v, arn);
     v.into_result()?;
     let mut state = emulator.write_state();
-    let tags = find(&state, &caller.account, arn).map(|p| p.tags.clone()).unwrap_or_default();
-    authorize(emulator, caller, &state, trail, Access::new("DeleteOpenIDConnectProvider", arn).resource_tags(tags))?;
+    let tags = find(&state, &caller.account, arn)
+        .map(|p| p.tags.clone())
+        .unwrap_or_default();
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new("DeleteOpenIDConnectProvider", arn).resource_tags(tags),
+    )?;
     if let Some((owner, key)) = check::split_iam_arn(arn, "oidc-provider")
         && owner == caller.account
         && let Some(account) = state.accounts.get_mut(&caller.account)
@@ -196,23 +246,37 @@ pub fn delete_provider(emulator: &Emulator, caller: &Caller, arn: &str, trail: &
 }
 
 /// Adding a client id the provider already has is no error (IAM: idempotent).
-pub fn add_client_id(emulator: &Emulator, caller: &Caller, arn: &str, client_id: &str, trail: &mut Trail) -> Result<(), AwsError> {
+pub fn add_client_id(
+    emulator: &Emulator,
+    caller: &Caller,
+    arn: &str,
+    client_id: &str,
+    trail: &mut Trail,
+) -> Result<(), AwsError> {
     let mut v = Violations::new();
     check_arn(&mut v, arn);
     v.length(client_id, "clientID", 1, 255);
     v.into_result()?;
-    change(emulator, caller, arn, trail, |a| a, "AddClientIDToOpenIDConnectProvider", |p| {
-        if p.client_ids.iter().any(|c| c == client_id) {
-            return Ok(());
-        }
-        if p.client_ids.len() >= MAX_CLIENT_IDS {
-            return Err(limit_exceeded(format!(
-                "Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {MAX_CLIENT_IDS}"
-            )));
-        }
-        p.client_ids.push(client_id.to_string());
-        Ok(())
-    })
+    change(
+        emulator,
+        caller,
+        arn,
+        trail,
+        |a| a,
+        "AddClientIDToOpenIDConnectProvider",
+        |p| {
+            if p.client_ids.iter().any(|c| c == client_id) {
+                return Ok(());
+            }
+            if p.client_ids.len() >= MAX_CLIENT_IDS {
+                return Err(limit_exceeded(format!(
+                    "Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {MAX_CLIENT_IDS}"
+                )));
+            }
+            p.client_ids.push(client_id.to_string());
+            Ok(())
+        },
+    )
 }
 
 /// Removing a client id the provider does not have is no error (IAM: idempotent).
@@ -227,10 +291,18 @@ pub fn remove_client_id(
     check_arn(&mut v, arn);
     v.length(client_id, "clientID", 1, 255);
     v.into_result()?;
-    change(emulator, caller, arn, trail, |a| a, "RemoveClientIDFromOpenIDConnectProvider", |p| {
-        p.client_ids.retain(|c| c != client_id);
-        Ok(())
-    })
+    change(
+        emulator,
+        caller,
+        arn,
+        trail,
+        |a| a,
+        "RemoveClientIDFromOpenIDConnectProvider",
+        |p| {
+            p.client_ids.retain(|c| c != client_id);
+            Ok(())
+        },
+    )
 }
 
 pub fn update_thumbprints(
@@ -245,34 +317,70 @@ pub fn update_thumbprints(
     check_thumbprints(&mut v, thumbprints);
     v.into_result()?;
     check_thumbprint_hex(thumbprints)?;
-    change(emulator, caller, arn, trail, |a| a, "UpdateOpenIDConnectProviderThumbprint", |p| {
-        p.thumbprints = thumbprints.to_vec();
-        Ok(())
-    })
+    change(
+        emulator,
+        caller,
+        arn,
+        trail,
+        |a| a,
+        "UpdateOpenIDConnectProviderThumbprint",
+        |p| {
+            p.thumbprints = thumbprints.to_vec();
+            Ok(())
+        },
+    )
 }
 
-pub fn tag_provider(emulator: &Emulator, caller: &Caller, arn: &str, tags: &[Tag], trail: &mut Trail) -> Result<(), AwsError> {
+pub fn tag_provider(
+    emulator: &Emulator,
+    caller: &Caller,
+    arn: &str,
+    tags: &[Tag],
+    trail: &mut Trail,
+) -> Result<(), AwsError> {
     let mut v = Violations::new();
     check_arn(&mut v, arn);
     check::tags(&mut v, tags, "tags");
     v.into_result()?;
     check::tag_rules(tags)?;
-    change(emulator, caller, arn, trail, |a| a.request_tags(tags), "TagOpenIDConnectProvider", |p| {
-        check::tag_total(&p.tags, tags, "TagsPerOpenIdConnectProvider")?;
-        merge_tags(&mut p.tags, tags);
-        Ok(())
-    })
+    change(
+        emulator,
+        caller,
+        arn,
+        trail,
+        |a| a.request_tags(tags),
+        "TagOpenIDConnectProvider",
+        |p| {
+            check::tag_total(&p.tags, tags, "TagsPerOpenIdConnectProvider")?;
+            merge_tags(&mut p.tags, tags);
+            Ok(())
+        },
+    )
 }
 
-pub fn untag_provider(emulator: &Emulator, caller: &Caller, arn: &str, keys: &[String], trail: &mut Trail) -> Result<(), AwsError> {
+pub fn untag_provider(
+    emulator: &Emulator,
+    caller: &Caller,
+    arn: &str,
+    keys: &[String],
+    trail: &mut Trail,
+) -> Result<(), AwsError> {
     let mut v = Violations::new();
     check_arn(&mut v, arn);
     check::tag_keys(&mut v, keys, "tagKeys");
     v.into_result()?;
-    change(emulator, caller, arn, trail, |a| a.tag_keys(keys), "UntagOpenIDConnectProvider", |p| {
-        p.tags.retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)));
-        Ok(())
-    })
+    change(
+        emulator,
+        caller,
+        arn,
+        trail,
+        |a| a.tag_keys(keys),
+        "UntagOpenIDConnectProvider",
+        |p| {
+            p.tags.retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)));
+            Ok(())
+        },
+    )
 }
 
 pub fn list_provider_tags(

@@ -121,7 +121,9 @@ fn own_mut<'s>(state: &'s mut State, caller: &Caller, arn: &str) -> Result<&'s m
 pub(crate) fn check_boundary(state: &State, account: &str, arn: &str) -> Result<(), AwsError> {
     match visible(state, account, arn) {
         Some(_) => Ok(()),
-        None => Err(no_such_entity(format!("Scope ARN: {arn} does not exist or is not attachable."))),
+        None => Err(no_such_entity(format!(
+            "Scope ARN: {arn} does not exist or is not attachable."
+        ))),
     }
 }
 
@@ -132,7 +134,11 @@ fn view(state: &State, account: &str, policy: &ManagedPolicy) -> PolicyView {
             .roles
             .values()
             .map(|r| (&r.attached_policies, &r.permissions_boundary))
-            .chain(a.users.values().map(|u| (&u.attached_policies, &u.permissions_boundary)));
+            .chain(
+                a.users
+                    .values()
+                    .map(|u| (&u.attached_policies, &u.permissions_boundary)),
+            );
         for (attachments, b) in entities {
             attached += attachments.iter().filter(|p| **p == policy.arn).count();
             boundary += usize::from(b.as_deref() == Some(policy.arn.as_str()));
@@ -164,7 +170,11 @@ fn check_version_id(v: &mut Violations, id: &str) {
         .map(|rest| rest.split_once('.').map_or(rest, |(n, _)| n))
         .is_some_and(|n| !n.is_empty() && !n.starts_with('0') && n.bytes().all(|b| b.is_ascii_digit()));
     if !valid {
-        v.add(id, "versionId", r"Member must satisfy regular expression pattern: v[1-9][0-9]*(\.[A-Za-z0-9-]*)?");
+        v.add(
+            id,
+            "versionId",
+            r"Member must satisfy regular expression pattern: v[1-9][0-9]*(\.[A-Za-z0-9-]*)?",
+        );
     }
 }
 
@@ -189,13 +199,23 @@ pub fn create_policy(
     let path = input.path.clone().unwrap_or_else(|| "/".into());
     let arn = state::policy_arn(&caller.account, &path, &input.policy_name);
     let mut state = emulator.write_state();
-    authorize(emulator, caller, &state, trail, Access::new("CreatePolicy", arn.clone()).request_tags(&input.tags))?;
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new("CreatePolicy", arn.clone()).request_tags(&input.tags),
+    )?;
     let account = state
         .accounts
         .get_mut(&caller.account)
         .ok_or_else(|| AwsError::internal(format!("account {} is not in the world", caller.account)))?;
     // Names are unique in the account whatever the path, case-insensitively.
-    if account.policies.values().any(|p| p.name.eq_ignore_ascii_case(&input.policy_name)) {
+    if account
+        .policies
+        .values()
+        .any(|p| p.name.eq_ignore_ascii_case(&input.policy_name))
+    {
         return Err(already_exists(format!(
             "A policy called {} already exists. Duplicate names are not allowed.",
             input.policy_name
@@ -239,8 +259,16 @@ fn read_policy(
     check_policy_arn(&mut v, arn);
     v.into_result()?;
     let state = emulator.read_state();
-    let tags = visible(&state, &caller.account, arn).map(|p| p.tags.clone()).unwrap_or_default();
-    authorize(emulator, caller, &state, trail, Access::new(operation, arn).resource_tags(tags))?;
+    let tags = visible(&state, &caller.account, arn)
+        .map(|p| p.tags.clone())
+        .unwrap_or_default();
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new(operation, arn).resource_tags(tags),
+    )?;
     let policy = visible(&state, &caller.account, arn).ok_or_else(|| not_found(arn))?;
     Ok(view(&state, &caller.account, policy))
 }
@@ -275,7 +303,12 @@ pub fn list_policies(
         .filter(|p| p.path.starts_with(prefix))
         .map(|p| view(&state, &caller.account, p))
         .filter(|p| !input.only_attached || p.attachment_count > 0)
-        .map(|p| (format!("{}\u{0}{}", p.policy.name.to_ascii_lowercase(), p.policy.arn), p))
+        .map(|p| {
+            (
+                format!("{}\u{0}{}", p.policy.name.to_ascii_lowercase(), p.policy.arn),
+                p,
+            )
+        })
         .collect();
     items.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(input.paging.page(items))
@@ -286,8 +319,16 @@ pub fn delete_policy(emulator: &Emulator, caller: &Caller, arn: &str, trail: &mu
     check_policy_arn(&mut v, arn);
     v.into_result()?;
     let mut state = emulator.write_state();
-    let tags = visible(&state, &caller.account, arn).map(|p| p.tags.clone()).unwrap_or_default();
-    authorize(emulator, caller, &state, trail, Access::new("DeletePolicy", arn).resource_tags(tags))?;
+    let tags = visible(&state, &caller.account, arn)
+        .map(|p| p.tags.clone())
+        .unwrap_or_default();
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new("DeletePolicy", arn).resource_tags(tags),
+    )?;
     let policy = own_mut(&mut state, caller, arn)?.clone();
     let usage = view(&state, &caller.account, &policy);
     if usage.attachment_count > 0 || usage.boundary_usage_count > 0 {
@@ -331,8 +372,16 @@ pub fn create_policy_version(
     check::document(&mut v, document, "policyDocument");
     v.into_result()?;
     let mut state = emulator.write_state();
-    let tags = visible(&state, &caller.account, arn).map(|p| p.tags.clone()).unwrap_or_default();
-    authorize(emulator, caller, &state, trail, Access::new("CreatePolicyVersion", arn).resource_tags(tags))?;
+    let tags = visible(&state, &caller.account, arn)
+        .map(|p| p.tags.clone())
+        .unwrap_or_default();
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new("CreatePolicyVersion", arn).resource_tags(tags),
+    )?;
     let policy = own_mut(&mut state, caller, arn)?;
     if policy.versions.len() >= MAX_VERSIONS {
         return Err(limit_exceeded(
@@ -372,7 +421,11 @@ pub fn get_policy_version(
         .iter()
         .find(|v| v.id == version_id)
         .map(|v| version_view(&policy, v))
-        .ok_or_else(|| no_such_entity(format!("Policy {arn} version {version_id} does not exist or is not attachable.")))
+        .ok_or_else(|| {
+            no_such_entity(format!(
+                "Policy {arn} version {version_id} does not exist or is not attachable."
+            ))
+        })
 }
 
 pub fn list_policy_versions(
@@ -405,13 +458,21 @@ pub fn delete_policy_version(
     version_id: &str,
     trail: &mut Trail,
 ) -> Result<(), AwsError> {
-    change_version(emulator, caller, arn, version_id, "DeletePolicyVersion", trail, |policy| {
-        if policy.default_version == version_id {
-            return Err(delete_conflict("Cannot delete the default version of a policy."));
-        }
-        policy.versions.retain(|v| v.id != version_id);
-        Ok(())
-    })
+    change_version(
+        emulator,
+        caller,
+        arn,
+        version_id,
+        "DeletePolicyVersion",
+        trail,
+        |policy| {
+            if policy.default_version == version_id {
+                return Err(delete_conflict("Cannot delete the default version of a policy."));
+            }
+            policy.versions.retain(|v| v.id != version_id);
+            Ok(())
+        },
+    )
 }
 
 pub fn set_default_policy_version(
@@ -421,10 +482,18 @@ pub fn set_default_policy_version(
     version_id: &str,
     trail: &mut Trail,
 ) -> Result<(), AwsError> {
-    change_version(emulator, caller, arn, version_id, "SetDefaultPolicyVersion", trail, |policy| {
-        policy.default_version = version_id.to_string();
-        Ok(())
-    })
+    change_version(
+        emulator,
+        caller,
+        arn,
+        version_id,
+        "SetDefaultPolicyVersion",
+        trail,
+        |policy| {
+            policy.default_version = version_id.to_string();
+            Ok(())
+        },
+    )
 }
 
 /// Runs `change` on a policy holding `version_id`, once the caller may `operation`.
@@ -442,8 +511,16 @@ fn change_version(
     check_version_id(&mut v, version_id);
     v.into_result()?;
     let mut state = emulator.write_state();
-    let tags = visible(&state, &caller.account, arn).map(|p| p.tags.clone()).unwrap_or_default();
-    authorize(emulator, caller, &state, trail, Access::new(operation, arn).resource_tags(tags))?;
+    let tags = visible(&state, &caller.account, arn)
+        .map(|p| p.tags.clone())
+        .unwrap_or_default();
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new(operation, arn).resource_tags(tags),
+    )?;
     let now = emulator.clock.now();
     let policy = own_mut(&mut state, caller, arn)?;
     if !policy.versions.iter().any(|v| v.id == version_id) {
@@ -473,7 +550,9 @@ pub fn attach_policy(
     let operation = format!("Attach{}Policy", owner.word());
     let mut state = emulator.write_state();
     let (resource, tags, _) = owner.resource(&state, &caller.account, owner_name);
-    let access = Access::new(&operation, resource).resource_tags(tags).key("iam:PolicyARN", arn);
+    let access = Access::new(&operation, resource)
+        .resource_tags(tags)
+        .key("iam:PolicyARN", arn);
     authorize(emulator, caller, &state, trail, access)?;
     if owner.policies(&state, &caller.account, owner_name).is_none() {
         return Err(owner.not_found(owner_name));
@@ -516,7 +595,9 @@ pub fn detach_policy(
     let operation = format!("Detach{}Policy", owner.word());
     let mut state = emulator.write_state();
     let (resource, tags, _) = owner.resource(&state, &caller.account, owner_name);
-    let access = Access::new(&operation, resource).resource_tags(tags).key("iam:PolicyARN", arn);
+    let access = Access::new(&operation, resource)
+        .resource_tags(tags)
+        .key("iam:PolicyARN", arn);
     authorize(emulator, caller, &state, trail, access)?;
     let (_, attached) = owner
         .policies_mut(&mut state, &caller.account, owner_name)
@@ -548,7 +629,13 @@ pub fn list_attached_policies(
     let operation = format!("ListAttached{}Policies", owner.word());
     let state = emulator.read_state();
     let (resource, tags, _) = owner.resource(&state, &caller.account, owner_name);
-    authorize(emulator, caller, &state, trail, Access::new(&operation, resource).resource_tags(tags))?;
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new(&operation, resource).resource_tags(tags),
+    )?;
     let (_, attached) = owner
         .policies(&state, &caller.account, owner_name)
         .ok_or_else(|| owner.not_found(owner_name))?;

@@ -49,7 +49,12 @@ fn check_trust(text: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
-pub fn create_role(emulator: &Emulator, caller: &Caller, input: &CreateRoleInput, trail: &mut Trail) -> Result<Role, AwsError> {
+pub fn create_role(
+    emulator: &Emulator,
+    caller: &Caller,
+    input: &CreateRoleInput,
+    trail: &mut Trail,
+) -> Result<Role, AwsError> {
     let mut v = Violations::new();
     check_role_name(&mut v, &input.role_name);
     if let Some(p) = &input.path {
@@ -60,7 +65,12 @@ pub fn create_role(emulator: &Emulator, caller: &Caller, input: &CreateRoleInput
         check::description(&mut v, d, "description");
     }
     if let Some(m) = input.max_session_duration {
-        v.range(m, "maxSessionDuration", state::MIN_MAX_SESSION_DURATION, state::MAX_MAX_SESSION_DURATION);
+        v.range(
+            m,
+            "maxSessionDuration",
+            state::MIN_MAX_SESSION_DURATION,
+            state::MAX_MAX_SESSION_DURATION,
+        );
     }
     if let Some(b) = &input.permissions_boundary {
         check::arn(&mut v, b, "permissionsBoundary");
@@ -78,7 +88,10 @@ pub fn create_role(emulator: &Emulator, caller: &Caller, input: &CreateRoleInput
     }
     authorize(emulator, caller, &state, trail, access)?;
     if state.role(&caller.account, &input.role_name).is_some() {
-        return Err(already_exists(format!("Role with name {} already exists.", input.role_name)));
+        return Err(already_exists(format!(
+            "Role with name {} already exists.",
+            input.role_name
+        )));
     }
     check_trust(&input.assume_role_policy_document)?;
     if let Some(b) = &input.permissions_boundary {
@@ -94,7 +107,9 @@ pub fn create_role(emulator: &Emulator, caller: &Caller, input: &CreateRoleInput
         inline_policies: Default::default(),
         attached_policies: Vec::new(),
         permissions_boundary: input.permissions_boundary.clone(),
-        max_session_duration: input.max_session_duration.unwrap_or(state::DEFAULT_MAX_SESSION_DURATION),
+        max_session_duration: input
+            .max_session_duration
+            .unwrap_or(state::DEFAULT_MAX_SESSION_DURATION),
         tags: input.tags.clone(),
         created: emulator.clock.now(),
     };
@@ -112,7 +127,13 @@ pub fn get_role(emulator: &Emulator, caller: &Caller, role_name: &str, trail: &m
     v.into_result()?;
     let state = emulator.read_state();
     let (arn, tags, _) = Owner::Role.resource(&state, &caller.account, role_name);
-    authorize(emulator, caller, &state, trail, Access::new("GetRole", arn).resource_tags(tags))?;
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new("GetRole", arn).resource_tags(tags),
+    )?;
     state
         .role(&caller.account, role_name)
         .cloned()
@@ -154,7 +175,13 @@ pub fn delete_role(emulator: &Emulator, caller: &Caller, role_name: &str, trail:
     v.into_result()?;
     let mut state = emulator.write_state();
     let (arn, tags, _) = Owner::Role.resource(&state, &caller.account, role_name);
-    authorize(emulator, caller, &state, trail, Access::new("DeleteRole", arn).resource_tags(tags))?;
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new("DeleteRole", arn).resource_tags(tags),
+    )?;
     let role = state
         .role(&caller.account, role_name)
         .ok_or_else(|| Owner::Role.not_found(role_name))?;
@@ -182,7 +209,13 @@ fn change_role<'a>(
 ) -> Result<(), AwsError> {
     let mut state = emulator.write_state();
     let (arn, tags, _) = Owner::Role.resource(&state, &caller.account, role_name);
-    authorize(emulator, caller, &state, trail, access(Access::new(operation, arn).resource_tags(tags)))?;
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        access(Access::new(operation, arn).resource_tags(tags)),
+    )?;
     let mut role = state
         .role(&caller.account, role_name)
         .cloned()
@@ -206,57 +239,112 @@ pub fn update_assume_role_policy(
     check_role_name(&mut v, role_name);
     check::document(&mut v, policy_document, "policyDocument");
     v.into_result()?;
-    change_role(emulator, caller, role_name, trail, |a| a, "UpdateAssumeRolePolicy", |_, role| {
-        check_trust(policy_document)?;
-        role.trust_policy = policy_document.to_string();
-        Ok(())
-    })
+    change_role(
+        emulator,
+        caller,
+        role_name,
+        trail,
+        |a| a,
+        "UpdateAssumeRolePolicy",
+        |_, role| {
+            check_trust(policy_document)?;
+            role.trust_policy = policy_document.to_string();
+            Ok(())
+        },
+    )
 }
 
-pub fn update_role(emulator: &Emulator, caller: &Caller, input: &UpdateRoleInput, trail: &mut Trail) -> Result<(), AwsError> {
+pub fn update_role(
+    emulator: &Emulator,
+    caller: &Caller,
+    input: &UpdateRoleInput,
+    trail: &mut Trail,
+) -> Result<(), AwsError> {
     let mut v = Violations::new();
     check_role_name(&mut v, &input.role_name);
     if let Some(d) = &input.description {
         check::description(&mut v, d, "description");
     }
     if let Some(m) = input.max_session_duration {
-        v.range(m, "maxSessionDuration", state::MIN_MAX_SESSION_DURATION, state::MAX_MAX_SESSION_DURATION);
+        v.range(
+            m,
+            "maxSessionDuration",
+            state::MIN_MAX_SESSION_DURATION,
+            state::MAX_MAX_SESSION_DURATION,
+        );
     }
     v.into_result()?;
-    change_role(emulator, caller, &input.role_name, trail, |a| a, "UpdateRole", |_, role| {
-        if let Some(d) = &input.description {
-            // An empty description clears it, as the console's "remove" does.
-            role.description = Some(d.clone()).filter(|d| !d.is_empty());
-        }
-        if let Some(m) = input.max_session_duration {
-            role.max_session_duration = m;
-        }
-        Ok(())
-    })
+    change_role(
+        emulator,
+        caller,
+        &input.role_name,
+        trail,
+        |a| a,
+        "UpdateRole",
+        |_, role| {
+            if let Some(d) = &input.description {
+                // An empty description clears it, as the console's "remove" does.
+                role.description = Some(d.clone()).filter(|d| !d.is_empty());
+            }
+            if let Some(m) = input.max_session_duration {
+                role.max_session_duration = m;
+            }
+            Ok(())
+        },
+    )
 }
 
-pub fn tag_role(emulator: &Emulator, caller: &Caller, role_name: &str, tags: &[Tag], trail: &mut Trail) -> Result<(), AwsError> {
+pub fn tag_role(
+    emulator: &Emulator,
+    caller: &Caller,
+    role_name: &str,
+    tags: &[Tag],
+    trail: &mut Trail,
+) -> Result<(), AwsError> {
     let mut v = Violations::new();
     check_role_name(&mut v, role_name);
     check::tags(&mut v, tags, "tags");
     v.into_result()?;
     check::tag_rules(tags)?;
-    change_role(emulator, caller, role_name, trail, |a| a.request_tags(tags), "TagRole", |_, role| {
-        check::tag_total(&role.tags, tags, "TagsPerRole")?;
-        merge_tags(&mut role.tags, tags);
-        Ok(())
-    })
+    change_role(
+        emulator,
+        caller,
+        role_name,
+        trail,
+        |a| a.request_tags(tags),
+        "TagRole",
+        |_, role| {
+            check::tag_total(&role.tags, tags, "TagsPerRole")?;
+            merge_tags(&mut role.tags, tags);
+            Ok(())
+        },
+    )
 }
 
-pub fn untag_role(emulator: &Emulator, caller: &Caller, role_name: &str, keys: &[String], trail: &mut Trail) -> Result<(), AwsError> {
+pub fn untag_role(
+    emulator: &Emulator,
+    caller: &Caller,
+    role_name: &str,
+    keys: &[String],
+    trail: &mut Trail,
+) -> Result<(), AwsError> {
     let mut v = Violations::new();
     check_role_name(&mut v, role_name);
     check::tag_keys(&mut v, keys, "tagKeys");
     v.into_result()?;
-    change_role(emulator, caller, role_name, trail, |a| a.tag_keys(keys), "UntagRole", |_, role| {
-        role.tags.retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)));
-        Ok(())
-    })
+    change_role(
+        emulator,
+        caller,
+        role_name,
+        trail,
+        |a| a.tag_keys(keys),
+        "UntagRole",
+        |_, role| {
+            role.tags
+                .retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)));
+            Ok(())
+        },
+    )
 }
 
 pub fn list_role_tags(
@@ -276,7 +364,11 @@ pub fn list_role_tags(
 
 /// Items keyed by their place, for listings kept in the order they were made.
 pub(crate) fn indexed<T>(items: Vec<T>) -> Vec<(String, T)> {
-    items.into_iter().enumerate().map(|(i, t)| (format!("{i:06}"), t)).collect()
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| (format!("{i:06}"), t))
+        .collect()
 }
 
 /// A read of the role authorized as `operation`.
@@ -289,7 +381,13 @@ pub(crate) fn get_role_as(
 ) -> Result<Role, AwsError> {
     let state = emulator.read_state();
     let (arn, tags, _) = Owner::Role.resource(&state, &caller.account, role_name);
-    authorize(emulator, caller, &state, trail, Access::new(operation, arn).resource_tags(tags))?;
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new(operation, arn).resource_tags(tags),
+    )?;
     state
         .role(&caller.account, role_name)
         .cloned()
@@ -331,8 +429,16 @@ pub fn delete_role_permissions_boundary(
     let mut v = Violations::new();
     check_role_name(&mut v, role_name);
     v.into_result()?;
-    change_role(emulator, caller, role_name, trail, |a| a, "DeleteRolePermissionsBoundary", |_, role| {
-        role.permissions_boundary = None;
-        Ok(())
-    })
+    change_role(
+        emulator,
+        caller,
+        role_name,
+        trail,
+        |a| a,
+        "DeleteRolePermissionsBoundary",
+        |_, role| {
+            role.permissions_boundary = None;
+            Ok(())
+        },
+    )
 }

@@ -119,6 +119,14 @@ impl Simulation {
     }
 }
 
+/// `ActionNames` is required, and an empty list is no list on the wire.
+fn check_actions(actions: &[String]) -> Result<(), AwsError> {
+    if actions.is_empty() {
+        return Err(super::missing("actionNames"));
+    }
+    Ok(())
+}
+
 fn check_common(
     v: &mut Violations,
     policies: &[String],
@@ -128,9 +136,6 @@ fn check_common(
     resource_policy: Option<&str>,
     paging: &Paging,
 ) {
-    if actions.is_empty() {
-        v.add("null", "actionNames", "Member must not be null");
-    }
     for (i, a) in actions.iter().enumerate() {
         v.length(a, &format!("actionNames.{}.member", i + 1), 3, 128);
     }
@@ -172,7 +177,12 @@ fn context(entries: &[ContextEntry], principal: &Principal) -> Result<Context, A
             );
             continue;
         }
-        v.length(&entry.context_key_name, &format!("contextEntries.{}.member.contextKeyName", i + 1), 5, 256);
+        v.length(
+            &entry.context_key_name,
+            &format!("contextEntries.{}.member.contextKeyName", i + 1),
+            5,
+            256,
+        );
         if entry.context_key_type.ends_with("List") || entry.context_key_values.len() > 1 {
             ctx.set_multi(&entry.context_key_name, entry.context_key_values.iter().cloned());
         } else if let Some(value) = entry.context_key_values.first() {
@@ -188,7 +198,9 @@ fn context(entries: &[ContextEntry], principal: &Principal) -> Result<Context, A
 /// root, or (beyond IAM) an OIDC/SAML provider standing for a web identity.
 fn caller_principal(arn: &str) -> Result<Principal, AwsError> {
     if check::split_iam_arn(arn, "oidc-provider").is_some() || check::split_iam_arn(arn, "saml-provider").is_some() {
-        return Ok(Principal::WebIdentity { provider: arn.to_string() });
+        return Ok(Principal::WebIdentity {
+            provider: arn.to_string(),
+        });
     }
     Principal::from_arn(arn).ok_or_else(|| invalid_input(format!("Invalid CallerArn: {arn}")))
 }
@@ -259,6 +271,7 @@ pub fn simulate_custom_policy(
         marker: input.marker.clone(),
         max_items: input.max_items.map(i64::from),
     };
+    check_actions(&input.action_names)?;
     let mut v = Violations::new();
     check_common(
         &mut v,
@@ -272,7 +285,13 @@ pub fn simulate_custom_policy(
     v.into_result()?;
     {
         let state = emulator.read_state();
-        authorize(emulator, caller, &state, trail, Access::new("SimulateCustomPolicy", "*"))?;
+        authorize(
+            emulator,
+            caller,
+            &state,
+            trail,
+            Access::new("SimulateCustomPolicy", "*"),
+        )?;
     }
     let owner = resource_owner(input.resource_owner.as_deref())?;
     let principal = match &input.caller_arn {
@@ -309,6 +328,7 @@ pub fn simulate_principal_policy(
     input: &SimulatePrincipalPolicyInput,
     trail: &mut Trail,
 ) -> Result<Page<EvaluationResult>, AwsError> {
+    check_actions(&input.action_names)?;
     let mut v = Violations::new();
     check::arn(&mut v, &input.policy_source_arn, "policySourceArn");
     check_common(
@@ -332,7 +352,13 @@ pub fn simulate_principal_policy(
         )));
     };
     let state = emulator.read_state();
-    authorize(emulator, caller, &state, trail, Access::new("SimulatePrincipalPolicy", source.clone()))?;
+    authorize(
+        emulator,
+        caller,
+        &state,
+        trail,
+        Access::new("SimulatePrincipalPolicy", source.clone()),
+    )?;
     let mut sim = Simulation {
         set: PolicySetSpec::default(),
         sources: HashMap::new(),
@@ -364,22 +390,46 @@ pub fn simulate_principal_policy(
 }
 
 /// The principal's own policies: inline, attached, boundary, and the SCPs of its account.
-fn principal_policies(state: &State, account: &str, owner: Owner, name: &str, sim: &mut Simulation) -> Result<(), AwsError> {
-    let (inline, attached) = owner.policies(state, account, name).ok_or_else(|| owner.not_found(name))?;
+fn principal_policies(
+    state: &State,
+    account: &str,
+    owner: Owner,
+    name: &str,
+    sim: &mut Simulation,
+) -> Result<(), AwsError> {
+    let (inline, attached) = owner
+        .policies(state, account, name)
+        .ok_or_else(|| owner.not_found(name))?;
     let inline_type = match owner {
         Owner::Role => "role",
         Owner::User => "user",
     };
     for (policy_name, text) in inline {
-        sim.set.identity.push(PolicySpec::new(PolicyKind::Identity, policy_name, text));
+        sim.set
+            .identity
+            .push(PolicySpec::new(PolicyKind::Identity, policy_name, text));
         sim.add(policy_name, inline_type, text);
     }
-    let managed_type = |arn: &str| if arn.contains(":aws:policy/") { "aws-managed" } else { "user-managed" };
+    let managed_type = |arn: &str| {
+        if arn.contains(":aws:policy/") {
+            "aws-managed"
+        } else {
+            "user-managed"
+        }
+    };
     for arn in attached {
-        let Some(policy) = state.managed_policy(arn) else { continue };
+        let Some(policy) = state.managed_policy(arn) else {
+            continue;
+        };
         // Named as IAM names it; by ARN where an inline policy already has the name.
-        let id = if sim.sources.contains_key(&policy.name) { arn.as_str() } else { policy.name.as_str() };
-        sim.set.identity.push(PolicySpec::new(PolicyKind::Managed, id, policy.document()));
+        let id = if sim.sources.contains_key(&policy.name) {
+            arn.as_str()
+        } else {
+            policy.name.as_str()
+        };
+        sim.set
+            .identity
+            .push(PolicySpec::new(PolicyKind::Managed, id, policy.document()));
         sim.add(id, managed_type(arn), policy.document());
     }
     let key = name.to_ascii_lowercase();
@@ -409,14 +459,23 @@ fn principal_policies(state: &State, account: &str, owner: Owner, name: &str, si
 /// Every action against every resource (`*` when none is given), one page of results.
 fn run(emulator: &Emulator, sim: &Simulation, paging: &Paging) -> Result<Page<EvaluationResult>, AwsError> {
     let star = ["*".to_string()];
-    let resources: &[String] = if sim.resources.is_empty() { &star } else { &sim.resources };
+    let resources: &[String] = if sim.resources.is_empty() {
+        &star
+    } else {
+        &sim.resources
+    };
     let mut results = Vec::with_capacity(sim.actions.len() * resources.len());
     for action in &sim.actions {
         for resource in resources {
-            // A resource with no account in its ARN (`*`, S3) belongs to the caller's account.
+            // A resource with no account in its ARN (`*`, S3) belongs to the
+            // caller's account. Without a resource policy there is nothing to
+            // weigh on the resource's side, so the simulator (like IAM's)
+            // judges the identity side alone: the resource counts as the caller's.
             let resource_account = sim.resource_owner.clone().or_else(|| {
                 let in_arn = resource.split(':').nth(4).filter(|a| !a.is_empty());
-                in_arn.is_none().then(|| sim.principal.account().map(str::to_string)).flatten()
+                (in_arn.is_none() || sim.set.resource.is_none())
+                    .then(|| sim.principal.account().map(str::to_string))
+                    .flatten()
             });
             let request = Request {
                 principal: sim.principal.clone(),
@@ -425,7 +484,10 @@ fn run(emulator: &Emulator, sim: &Simulation, paging: &Paging) -> Result<Page<Ev
                 resource_account,
                 context: sim.context.clone(),
             };
-            let decision = emulator.authorizer.decide(&sim.set, &request).map_err(|e| AwsError::evaluator(&e))?;
+            let decision = emulator
+                .authorizer
+                .decide(&sim.set, &request)
+                .map_err(|e| AwsError::evaluator(&e))?;
             results.push(result(sim, &request, &decision));
         }
     }
@@ -454,7 +516,11 @@ fn result(sim: &Simulation, request: &Request, decision: &Decision) -> Evaluatio
         // What the identity side and the resource side each said, as IAM reports them.
         let side = |types: &[PolicyType]| {
             let mut verdict = EvalDecision::ImplicitDeny;
-            for m in decision.matched_statements.iter().filter(|m| types.contains(&m.policy_type)) {
+            for m in decision
+                .matched_statements
+                .iter()
+                .filter(|m| types.contains(&m.policy_type))
+            {
                 match m.effect {
                     rolechain_policy::Effect::Deny => return EvalDecision::ExplicitDeny,
                     rolechain_policy::Effect::Allow => verdict = EvalDecision::Allowed,
@@ -463,7 +529,10 @@ fn result(sim: &Simulation, request: &Request, decision: &Decision) -> Evaluatio
             verdict
         };
         details.insert("IAM Policy".to_string(), side(&[PolicyType::Identity]));
-        details.insert("Resource Policy".to_string(), side(&[PolicyType::Resource, PolicyType::RoleTrust]));
+        details.insert(
+            "Resource Policy".to_string(),
+            side(&[PolicyType::Resource, PolicyType::RoleTrust]),
+        );
     }
     let denied_by = decision.denied_by;
     EvaluationResult {
@@ -472,8 +541,10 @@ fn result(sim: &Simulation, request: &Request, decision: &Decision) -> Evaluatio
         decision: decision.decision,
         matched_statements: matched,
         missing_context_values: decision.missing_context_keys.clone(),
-        allowed_by_organizations: (!sim.set.scp_levels.is_empty())
-            .then_some(!matches!(denied_by, Some(PolicyType::ServiceControl | PolicyType::ResourceControl))),
+        allowed_by_organizations: (!sim.set.scp_levels.is_empty()).then_some(!matches!(
+            denied_by,
+            Some(PolicyType::ServiceControl | PolicyType::ResourceControl)
+        )),
         allowed_by_permissions_boundary: sim
             .set
             .permissions_boundary

@@ -77,11 +77,9 @@ fn member(param: &str) -> String {
 }
 
 fn required(p: &QueryParams, name: &str) -> Result<String, AwsError> {
-    p.get(name).map(str::to_string).ok_or_else(|| {
-        let mut v = Violations::new();
-        v.add("null", &member(name), "Member must not be null");
-        v.into_result().err().unwrap_or_else(|| AwsError::validation(format!("{name} is required")))
-    })
+    p.get(name)
+        .map(str::to_string)
+        .ok_or_else(|| super::missing(&member(name)))
 }
 
 fn optional(p: &QueryParams, name: &str) -> Option<String> {
@@ -206,7 +204,13 @@ pub(super) fn dispatch(
             empty()
         }
         "TagOpenIDConnectProvider" => {
-            oidc::tag_provider(emulator, caller, &required(p, "OpenIDConnectProviderArn")?, &tags(p), trail)?;
+            oidc::tag_provider(
+                emulator,
+                caller,
+                &required(p, "OpenIDConnectProviderArn")?,
+                &tags(p),
+                trail,
+            )?;
             empty()
         }
         "UntagOpenIDConnectProvider" => {
@@ -353,7 +357,9 @@ pub(super) fn dispatch(
             };
             let page = policies::list_policies(emulator, caller, &input, trail)?;
             ok(&|x| {
-                x.members("Policies", &page.items, |x, policy| write_policy(x, policy, false, false));
+                x.members("Policies", &page.items, |x, policy| {
+                    write_policy(x, policy, false, false)
+                });
                 write_truncation(x, &page);
             })
         }
@@ -480,7 +486,11 @@ fn max_items_u32(n: Option<i64>) -> Result<Option<u32>, AwsError> {
 }
 
 fn owner_of(action: &str) -> Owner {
-    if action.contains("User") { Owner::User } else { Owner::Role }
+    if action.contains("User") {
+        Owner::User
+    } else {
+        Owner::Role
+    }
 }
 
 fn owner_param(owner: Owner) -> &'static str {
@@ -577,7 +587,8 @@ fn write_policy(x: &mut Xml, view: &PolicyView, with_description: bool, with_tag
     if with_description {
         x.opt("Description", p.description.as_deref());
     }
-    x.leaf("CreateDate", &iso8601(p.created)).leaf("UpdateDate", &iso8601(p.updated));
+    x.leaf("CreateDate", &iso8601(p.created))
+        .leaf("UpdateDate", &iso8601(p.updated));
     if with_tags {
         write_tags(x, &p.tags);
     }
@@ -605,11 +616,13 @@ fn write_simulation(x: &mut Xml, page: &Page<EvaluationResult>) {
             x.leaf("SourcePolicyId", &m.source_policy_id)
                 .leaf("SourcePolicyType", &m.source_policy_type);
             x.node("StartPosition", |x| {
-                x.leaf("Line", &m.start.line.to_string()).leaf("Column", &m.start.column.to_string());
+                x.leaf("Line", &m.start.line.to_string())
+                    .leaf("Column", &m.start.column.to_string());
             });
             if let Some(end) = m.end {
                 x.node("EndPosition", |x| {
-                    x.leaf("Line", &end.line.to_string()).leaf("Column", &end.column.to_string());
+                    x.leaf("Line", &end.line.to_string())
+                        .leaf("Column", &end.column.to_string());
                 });
             }
         });

@@ -4,6 +4,7 @@
 //! served over HTTPS by [`issuer_router`].
 
 pub mod admin;
+mod iam;
 pub mod listen;
 mod sts;
 
@@ -129,6 +130,7 @@ async fn aws(State(emulator): State<Arc<Emulator>>, request: Request<Body>) -> R
     let request_id = ids::request_id();
     match params.action() {
         Some(action) if sts::serves(action, &params) => sts::handle(&emulator, &raw, &params, &request_id).await,
+        Some(action) if iam::serves(action, &params) => iam::handle(&emulator, &raw, &params, &request_id),
         Some(action) => query_error(
             sts::NAMESPACE,
             &AwsError::new(
@@ -193,25 +195,12 @@ async fn issuer_document(State(emulator): State<Arc<Emulator>>, request: Request
 /// so `https://127.0.0.1:PORT/my-cluster/...` reaches `https://oidc.rolechain.local/my-cluster`.
 pub fn issuer_document_for(emulator: &Emulator, host: Option<&str>, path: &str) -> Option<String> {
     let issuers = emulator.read_issuers();
-    let mut candidates: Vec<_> = issuers
+    let mut candidates: Vec<(bool, String)> = issuers
         .values()
         .filter_map(|entry| {
-            let url = entry.issuer.url();
-            let rest = url.strip_prefix("https://")?;
-            let (issuer_host, issuer_path) = rest.split_once('/').map_or((rest, ""), |(h, p)| (h, p));
-            let prefix = if issuer_path.is_empty() {
-                String::new()
-            } else {
-                format!("/{issuer_path}")
-            };
-            let doc = path.strip_prefix(&prefix)?;
-            let json = match doc {
-                "/.well-known/openid-configuration" => entry.issuer.discovery().to_string(),
-                "/keys.json" => entry.issuer.jwks_json_pretty(),
-                _ => return None,
-            };
-            let host_matches = host.is_some_and(|h| issuer_host.split(':').next() == Some(h));
-            Some((host_matches, json))
+            let json = entry.issuer.document_for_path(path)?;
+            let issuer_host = entry.issuer.url().strip_prefix("https://")?.split(['/', ':']).next()?;
+            Some((host == Some(issuer_host), json))
         })
         .collect();
     candidates.sort_by_key(|(host_matches, _)| !host_matches);

@@ -212,7 +212,7 @@ fn credentials_json(c: &Credentials) -> Value {
 }
 
 /// CloudTrail's `requestParameters`: lowerCamelCase names, secrets left out.
-fn request_parameters(params: &QueryParams) -> Value {
+pub(super) fn request_parameters(params: &QueryParams) -> Value {
     let mut out = serde_json::Map::new();
     for (name, value) in params.iter() {
         if matches!(name, "Action" | "Version" | "WebIdentityToken" | "TokenCode") || name.starts_with("X-Amz-") {

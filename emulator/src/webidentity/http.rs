@@ -1,19 +1,19 @@
-//! A minimal HTTPS GET client for fetching an issuer's discovery document and JWKS.
-//!
-//! Written by hand over tokio-rustls rather than with hyper's client because the crate builds
-//! hyper with server features only; a GET of a small JSON document with `Connection: close`
-//! needs little: a status line, headers, and a body delimited by `Content-Length`, chunked
-//! encoding, or the end of the connection. Responses are capped at [`MAX_RESPONSE_BYTES`].
+//! A small HTTPS GET client for fetching an issuer's discovery document and JWKS: one
+//! HTTP/1.1 request per connection with hyper's client connection over tokio-rustls, so the
+//! certificate chain the server presented can be read from the TLS session. Bodies are capped at
+//! [`MAX_RESPONSE_BYTES`].
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Empty, Limited};
+use hyper_util::rt::TokioIo;
 use rustls::ClientConfig;
 use rustls::pki_types::{CertificateDer, ServerName};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-/// Largest response (head and body) read from an issuer. JWKS documents are a few KiB.
+/// Largest response body read from an issuer. JWKS documents are a few KiB.
 pub(crate) const MAX_RESPONSE_BYTES: usize = 1 << 20;
 
 /// An `https://` URL split for connecting.
@@ -97,7 +97,7 @@ pub(crate) async fn get(url: &HttpsUrl, config: Arc<ClientConfig>) -> Result<Res
     let tcp = TcpStream::connect((url.host.as_str(), url.port))
         .await
         .map_err(|e| FetchError::Unreachable(format!("connect to {}: {e}", url.authority)))?;
-    let mut tls = TlsConnector::from(config)
+    let tls = TlsConnector::from(config)
         .connect(server_name, tcp)
         .await
         .map_err(|e| {
@@ -122,148 +122,42 @@ pub(crate) async fn get(url: &HttpsUrl, config: Arc<ClientConfig>) -> Result<Res
         .peer_certificates()
         .map(|c| c.to_vec())
         .unwrap_or_default();
-    let request = format!(
-        concat!(
-            "GET {} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n",
-            "User-Agent: rolechain-sts\r\nConnection: close\r\n\r\n"
-        ),
-        url.path, url.authority
-    );
-    tls.write_all(request.as_bytes())
-        .await
-        .map_err(|e| FetchError::Unreachable(format!("send request: {e}")))?;
-    tls.flush()
-        .await
-        .map_err(|e| FetchError::Unreachable(format!("send request: {e}")))?;
 
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        let eof = match tls.read(&mut chunk).await {
-            Ok(0) => true,
-            Ok(n) => {
-                buf.extend_from_slice(&chunk[..n]);
-                false
-            }
-            // Servers often close without TLS close_notify; the framing decides completeness.
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => true,
-            Err(e) => return Err(FetchError::Unreachable(format!("read response: {e}"))),
-        };
-        if buf.len() > MAX_RESPONSE_BYTES {
-            return Err(FetchError::Protocol(format!(
-                "response larger than {MAX_RESPONSE_BYTES} bytes"
-            )));
-        }
-        if let Some((status, body)) = parse_response(&buf, eof).map_err(FetchError::Protocol)? {
-            return Ok(Response {
-                status,
-                body,
-                peer_chain,
-            });
-        }
-        if eof {
-            return Err(FetchError::Protocol(
-                "connection closed before a complete response".to_string(),
-            ));
-        }
-    }
-}
-
-/// Parses a complete HTTP/1.x response from `buf`; `Ok(None)` means more bytes are needed
-/// (`eof` says none will come).
-pub(crate) fn parse_response(mut buf: &[u8], eof: bool) -> Result<Option<(u16, Vec<u8>)>, String> {
-    // Interim responses (1xx, e.g. 103 Early Hints) precede the real one; skip them in a loop
-    // (not recursion: a hostile server could send thousands).
-    let (status, lines, rest) = loop {
-        let Some(head_end) = find(buf, b"\r\n\r\n") else {
-            return if eof {
-                Err("truncated response head".to_string())
+    let (mut sender, connection) = hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(TokioIo::new(tls))
+        .await
+        .map_err(|e| FetchError::Unreachable(format!("HTTP/1.1 with {}: {e}", url.authority)))?;
+    // The connection future drives the socket until the response has been read.
+    let driver = tokio::spawn(connection);
+    let result = async {
+        let request = http::Request::get(url.path.as_str())
+            .header(http::header::HOST, url.authority.as_str())
+            .header(http::header::ACCEPT, "application/json")
+            .header(http::header::USER_AGENT, "rolechain-sts")
+            .body(Empty::<Bytes>::new())
+            .map_err(|e| FetchError::Protocol(format!("request for {}: {e}", url.path)))?;
+        let response = sender.send_request(request).await.map_err(|e| {
+            if e.is_parse() || e.is_parse_status() || e.is_parse_too_large() {
+                FetchError::Protocol(format!("response from {}: {e}", url.authority))
             } else {
-                Ok(None)
-            };
-        };
-        let head = std::str::from_utf8(&buf[..head_end]).map_err(|_| "response head is not UTF-8".to_string())?;
-        let mut lines = head.split("\r\n");
-        let status_line = lines.next().unwrap_or_default();
-        let mut fields = status_line.splitn(3, ' ');
-        if !fields.next().unwrap_or_default().starts_with("HTTP/1.") {
-            return Err(format!("not an HTTP/1.x status line: {status_line:?}"));
-        }
-        let status: u16 = fields
-            .next()
-            .and_then(|s| s.parse().ok())
-            .filter(|s| (100..600).contains(s))
-            .ok_or_else(|| format!("bad status line: {status_line:?}"))?;
-        let rest = &buf[head_end + 4..];
-        if (100..200).contains(&status) {
-            buf = rest;
-            continue;
-        }
-        break (status, lines, rest);
-    };
-    let mut chunked = false;
-    let mut length = None;
-    for line in lines {
-        let (name, value) = line
-            .split_once(':')
-            .ok_or_else(|| format!("bad header line: {line:?}"))?;
-        let (name, value) = (name.trim(), value.trim());
-        if name.eq_ignore_ascii_case("transfer-encoding") {
-            chunked = value.to_ascii_lowercase().split(',').any(|v| v.trim() == "chunked");
-        } else if name.eq_ignore_ascii_case("content-length") {
-            let n: usize = value.parse().map_err(|_| format!("bad Content-Length: {value:?}"))?;
-            if length.is_some_and(|l| l != n) {
-                return Err("conflicting Content-Length headers".to_string());
+                FetchError::Unreachable(format!("request to {}: {e}", url.authority))
             }
-            length = Some(n);
-        }
+        })?;
+        let status = response.status().as_u16();
+        let body = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
+            .collect()
+            .await
+            .map_err(|e| FetchError::Protocol(format!("response body from {}: {e}", url.authority)))?
+            .to_bytes()
+            .to_vec();
+        Ok(Response {
+            status,
+            body,
+            peer_chain,
+        })
     }
-    if chunked {
-        return match decode_chunked(rest)? {
-            Some(body) => Ok(Some((status, body))),
-            None if eof => Err("truncated chunked body".to_string()),
-            None => Ok(None),
-        };
-    }
-    match length {
-        Some(n) if rest.len() >= n => Ok(Some((status, rest[..n].to_vec()))),
-        Some(_) if eof => Err("body shorter than Content-Length".to_string()),
-        Some(_) => Ok(None),
-        None if eof => Ok(Some((status, rest.to_vec()))),
-        None => Ok(None),
-    }
-}
-
-/// Decodes a chunked body; `Ok(None)` if the last chunk has not arrived yet.
-fn decode_chunked(mut input: &[u8]) -> Result<Option<Vec<u8>>, String> {
-    let mut body = Vec::new();
-    loop {
-        let Some(line_end) = find(input, b"\r\n") else {
-            return Ok(None);
-        };
-        let line = std::str::from_utf8(&input[..line_end]).map_err(|_| "bad chunk size line".to_string())?;
-        let size_text = line.split(';').next().unwrap_or_default().trim();
-        let size = usize::from_str_radix(size_text, 16).map_err(|_| format!("bad chunk size {size_text:?}"))?;
-        if size > MAX_RESPONSE_BYTES {
-            return Err("chunk too large".to_string());
-        }
-        input = &input[line_end + 2..];
-        if size == 0 {
-            return Ok(Some(body));
-        }
-        if input.len() < size + 2 {
-            return Ok(None);
-        }
-        if &input[size..size + 2] != b"\r\n" {
-            return Err("chunk not terminated by CRLF".to_string());
-        }
-        body.extend_from_slice(&input[..size]);
-        input = &input[size + 2..];
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    .await;
+    driver.abort();
+    result
 }
 
 #[cfg(test)]
@@ -292,29 +186,5 @@ mod tests {
         ] {
             assert!(parse_https_url(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn responses() {
-        let r = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
-        assert_eq!(parse_response(r, false).unwrap(), Some((200, b"hello".to_vec())));
-        assert_eq!(parse_response(&r[..r.len() - 1], false).unwrap(), None);
-        assert!(parse_response(&r[..r.len() - 1], true).is_err());
-        let c = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhel\r\n2;x=y\r\nlo\r\n0\r\n\r\n";
-        assert_eq!(parse_response(c, false).unwrap(), Some((200, b"hello".to_vec())));
-        assert_eq!(parse_response(&c[..40], false).unwrap(), None);
-        let e = b"HTTP/1.0 404 Not Found\r\n\r\nnope";
-        assert_eq!(parse_response(e, false).unwrap(), None);
-        assert_eq!(parse_response(e, true).unwrap(), Some((404, b"nope".to_vec())));
-        let interim = b"HTTP/1.1 103 Early Hints\r\nLink: x\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-        assert_eq!(parse_response(interim, false).unwrap(), Some((200, b"ok".to_vec())));
-        for bad in [
-            &b"SSH-2.0\r\n\r\n"[..],
-            b"HTTP/1.1 abc\r\n\r\n",
-            b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
-        ] {
-            assert!(parse_response(bad, true).is_err());
-        }
-        assert!(parse_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", true).is_err());
     }
 }

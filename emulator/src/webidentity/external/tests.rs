@@ -162,7 +162,7 @@ async fn wrong_thumbprint_or_untrusted_chain_is_refused() {
     let err = keys
         .fetch(
             &server.url,
-            &[server.tls.thumbprint.clone()],
+            std::slice::from_ref(&server.tls.thumbprint),
             Some(&other.ca_cert_pem),
             NOW,
         )
@@ -178,7 +178,7 @@ async fn wrong_thumbprint_or_untrusted_chain_is_refused() {
     };
     let impostor = serve(forged).await;
     let err = keys
-        .fetch(&impostor.url, &[server.tls.thumbprint.clone()], None, NOW)
+        .fetch(&impostor.url, std::slice::from_ref(&server.tls.thumbprint), None, NOW)
         .await
         .unwrap_err();
     assert!(matches!(err, TokenError::ThumbprintMismatch { .. }), "{err:?}");
@@ -305,4 +305,69 @@ async fn unknown_kid_refetches_once_then_rate_limits() {
     keys.invalidate(&server.url);
     keys.fetch(&server.url, &pins, None, NOW + 3).await.unwrap();
     assert_eq!(server.requests.load(Ordering::SeqCst), 8);
+}
+
+/// STS awaits these inside request handlers that run on a multi-threaded runtime.
+#[test]
+fn futures_are_send() {
+    fn is_send<T: Send>(_: &T) {}
+    let keys = ExternalKeys::new();
+    is_send(&keys.fetch("https://x", &[], None, NOW));
+    is_send(&keys.fetch_for_kid("https://x", &[], None, Some("k"), NOW));
+    fn is_sync<T: Send + Sync>() {}
+    is_sync::<ExternalKeys>();
+    is_sync::<Jwks>();
+    is_sync::<crate::issuer::Issuer>();
+}
+
+/// A TLS server that answers every connection with `reply`, whatever was asked.
+async fn raw_server(tls: &TlsMaterial, reply: Vec<u8>) -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let acceptor = TlsAcceptor::from(tls.server_config().unwrap());
+    let task = tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, reply) = (acceptor.clone(), reply.clone());
+            tokio::spawn(async move {
+                let Ok(mut stream) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut buf = [0u8; 1024];
+                let _ = stream.read(&mut buf).await;
+                let _ = stream.write_all(&reply).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    (url, task)
+}
+
+#[tokio::test]
+async fn garbage_and_oversize_answers_are_a_key_retrieval_error() {
+    let tls = TlsMaterial::generate(&hosts()).unwrap();
+    let pins = vec![tls.thumbprint.clone()];
+    let keys = ExternalKeys::new();
+    let (url, task) = raw_server(&tls, b"SSH-2.0-OpenSSH_9.6\r\n\r\n".to_vec()).await;
+    let err = keys.fetch(&url, &pins, None, NOW).await.unwrap_err();
+    assert!(matches!(err, TokenError::KeyRetrieval { .. }), "{err:?}");
+    task.abort();
+
+    let mut huge = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", 2 << 20).into_bytes();
+    huge.resize(huge.len() + (2 << 20), b' ');
+    let (url, task) = raw_server(&tls, huge).await;
+    let err = keys.fetch(&url, &pins, None, NOW).await.unwrap_err();
+    assert!(
+        matches!(&err, TokenError::KeyRetrieval { reason } if reason.contains("body")),
+        "{err:?}"
+    );
+    task.abort();
+
+    let (url, task) = raw_server(&tls, b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nnot json".to_vec()).await;
+    let err = keys.fetch(&url, &pins, None, NOW).await.unwrap_err();
+    assert!(
+        matches!(&err, TokenError::KeyRetrieval { reason } if reason.contains("not JSON")),
+        "{err:?}"
+    );
+    task.abort();
 }
