@@ -73,6 +73,21 @@ impl Violations {
         ));
     }
 
+    /// A length check on a sensitive member (a token): its value is never echoed.
+    pub fn sensitive_length(&mut self, value: &str, member: &str, min: usize, max: usize) {
+        let n = value.chars().count();
+        let constraint = if n < min {
+            format!("Member must have length greater than or equal to {min}")
+        } else if n > max {
+            format!("Member must have length less than or equal to {max}")
+        } else {
+            return;
+        };
+        self.found.push(format!(
+            "Value at '{member}' failed to satisfy constraint: {constraint}"
+        ));
+    }
+
     /// Checks a string's length bounds (in characters).
     pub fn length(&mut self, value: &str, member: &str, min: usize, max: usize) {
         let n = value.chars().count();

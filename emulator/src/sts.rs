@@ -110,7 +110,7 @@ pub async fn assume_role_with_web_identity(
     let mut v = Violations::new();
     v.length(&input.role_arn, "roleArn", 20, 2048);
     check_session_name(&mut v, &input.role_session_name);
-    v.length(&input.web_identity_token, "webIdentityToken", 4, 20000);
+    v.sensitive_length(&input.web_identity_token, "webIdentityToken", 4, 20000);
     if let Some(p) = &input.provider_id {
         v.length(p, "providerId", 4, 2048);
     }
@@ -777,3 +777,7 @@ fn policy_char(c: char) -> bool {
 fn tag_char(c: char) -> bool {
     c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c)
 }
+
+#[cfg(test)]
+#[path = "sts_attacks.rs"]
+mod attacks;

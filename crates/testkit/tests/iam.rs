@@ -6,7 +6,8 @@ use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum, PolicyEvaluationDecis
 use rolechain_testkit::{Lab, SEED_ADMIN_A};
 
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111111111111:oidc-provider/oidc.rolechain.local/my-cluster"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"oidc.rolechain.local/my-cluster:sub":["system:serviceaccount:my-namespace:other-app"]}}}]}"#;
-const PERMISSIONS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:GetCallerIdentity"],"Resource":"*"}]}"#;
+const PERMISSIONS: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:GetCallerIdentity"],"Resource":"*"}]}"#;
 
 #[tokio::test]
 async fn ccoctl_calls_make_a_role_a_web_identity_can_use() {
@@ -24,7 +25,12 @@ async fn ccoctl_calls_make_a_role_a_web_identity_can_use() {
     assert_eq!(provider.client_id_list(), ["openshift", "sts.amazonaws.com"]);
     assert_eq!(provider.thumbprint_list().len(), 1);
 
-    let missing = iam.get_role().role_name("my-cluster-shop-cart").send().await.unwrap_err();
+    let missing = iam
+        .get_role()
+        .role_name("my-cluster-shop-cart")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(missing.into_service_error().code(), Some("NoSuchEntity"));
 
     let created = iam
@@ -32,7 +38,13 @@ async fn ccoctl_calls_make_a_role_a_web_identity_can_use() {
         .role_name("my-cluster-shop-cart")
         .assume_role_policy_document(TRUST)
         .description("OpenShift role for shop/cart")
-        .tags(Tag::builder().key("openshift.io/cloud-credential-operator/my-cluster").value("owned").build().unwrap())
+        .tags(
+            Tag::builder()
+                .key("openshift.io/cloud-credential-operator/my-cluster")
+                .value("owned")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
@@ -54,7 +66,10 @@ async fn ccoctl_calls_make_a_role_a_web_identity_can_use() {
     let token = lab.mint_token("my-namespace", "other-app", &["sts.amazonaws.com"]);
     let sts = aws_sdk_sts::Client::new(&lab.web_identity_config(role.arn(), &token).await);
     let me = sts.get_caller_identity().send().await.unwrap();
-    assert_eq!(me.arn(), Some("arn:aws:sts::111111111111:assumed-role/my-cluster-shop-cart/rolechain-testkit"));
+    assert_eq!(
+        me.arn(),
+        Some("arn:aws:sts::111111111111:assumed-role/my-cluster-shop-cart/rolechain-testkit")
+    );
 
     // A malformed document is refused and nothing changes.
     let err = iam
@@ -120,7 +135,11 @@ async fn simulate_custom_policy_answers_offline() {
         .unwrap();
     let results = answer.evaluation_results();
     assert_eq!(results.len(), 2);
-    assert_eq!(results[0].eval_decision(), &PolicyEvaluationDecisionType::Allowed, "{results:#?}");
+    assert_eq!(
+        results[0].eval_decision(),
+        &PolicyEvaluationDecisionType::Allowed,
+        "{results:#?}"
+    );
     let matched = &results[0].matched_statements()[0];
     assert_eq!(matched.start_position().unwrap().line(), 1);
     assert_eq!(results[1].eval_decision(), &PolicyEvaluationDecisionType::ImplicitDeny);
