@@ -18,3 +18,6 @@ for host in wasm/js wasm/python; do
         bash "$host/test.sh"
     fi
 done
+
+# Real AWS clients (boto3, the AWS CLI v1) against `rolechain serve`.
+bash tests/clients/test.sh

@@ -6,6 +6,10 @@
 //! what IAM's documentation asks for (the top certificate of the served chain). The server
 //! presents `[leaf, CA]`, so the thumbprint is the CA's: it survives re-issuing the leaf.
 //!
+//! The certificates' ECDSA keys are made and used with ring, whose randomness comes straight
+//! from the OS: aws-lc's generator seeds itself from CPU jitter on first use, about 25 ms that
+//! would otherwise sit on the emulator's start-up path (measured; `BENCHMARKS.md`).
+//!
 //! Certificates keep rcgen's default validity (1975 to 4096): the emulator's clock is virtual
 //! and can be moved freely, and a real-time bound would only make a jumped clock fail TLS.
 
@@ -14,8 +18,10 @@ use std::sync::Arc;
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
+    KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, PublicKeyData, SignatureAlgorithm, SigningKey,
 };
+use ring::rand::SystemRandom;
+use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sha1::{Digest, Sha1};
@@ -60,7 +66,7 @@ impl TlsMaterial {
         }
         let tls = |e: rcgen::Error| IssuerError::Tls(e.to_string());
 
-        let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(tls)?;
+        let ca_key = RingEcdsa::generate()?;
         let mut ca_params = CertificateParams::default();
         let mut ca_name = DistinguishedName::new();
         ca_name.push(DnType::CommonName, "rolechain local CA");
@@ -74,7 +80,7 @@ impl TlsMaterial {
         ];
         let ca = CertifiedIssuer::self_signed(ca_params, ca_key).map_err(tls)?;
 
-        let leaf_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(tls)?;
+        let leaf_key = RingEcdsa::generate()?;
         let mut leaf_params = CertificateParams::new(hosts.to_vec()).map_err(tls)?;
         let mut leaf_name = DistinguishedName::new();
         leaf_name.push(DnType::CommonName, hosts[0].as_str());
@@ -88,7 +94,7 @@ impl TlsMaterial {
         Ok(TlsMaterial {
             ca_cert_pem: ca.pem(),
             cert_pem: leaf.pem(),
-            key_pem: leaf_key.serialize_pem(),
+            key_pem: leaf_key.pkcs8_pem(),
             thumbprint: thumbprint_of_der(ca.der()),
             hosts: hosts.to_vec(),
         })
@@ -120,6 +126,60 @@ impl TlsMaterial {
             .with_single_cert(self.chain_der()?, key)
             .map_err(|e| IssuerError::Tls(e.to_string()))?;
         Ok(Arc::new(config))
+    }
+}
+
+/// An ECDSA P-256 key held by ring, as rcgen's signer.
+struct RingEcdsa {
+    pair: EcdsaKeyPair,
+    pkcs8: Vec<u8>,
+    rng: SystemRandom,
+}
+
+impl RingEcdsa {
+    fn generate() -> Result<RingEcdsa, IssuerError> {
+        let rng = SystemRandom::new();
+        let failed = |what: &str| IssuerError::Tls(format!("cannot {what} an ECDSA P-256 key"));
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).map_err(|_| failed("make"))?;
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
+            .map_err(|_| failed("read"))?;
+        Ok(RingEcdsa {
+            pair,
+            pkcs8: pkcs8.as_ref().to_vec(),
+            rng,
+        })
+    }
+
+    /// The private key as PKCS#8 PEM (64 base64 characters a line, as RFC 7468 asks).
+    fn pkcs8_pem(&self) -> String {
+        use base64::Engine as _;
+        let body = base64::engine::general_purpose::STANDARD.encode(&self.pkcs8);
+        let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
+        for line in body.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+            pem.push('\n');
+        }
+        pem.push_str("-----END PRIVATE KEY-----\n");
+        pem
+    }
+}
+
+impl PublicKeyData for RingEcdsa {
+    fn der_bytes(&self) -> &[u8] {
+        self.pair.public_key().as_ref()
+    }
+
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        &PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl SigningKey for RingEcdsa {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.pair
+            .sign(&self.rng, msg)
+            .map(|s| s.as_ref().to_vec())
+            .map_err(|_| rcgen::Error::RingUnspecified)
     }
 }
 
