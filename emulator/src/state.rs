@@ -20,6 +20,9 @@ pub struct State {
     pub access_keys: HashMap<String, LongTermKey>,
     /// Temporary credentials (`ASIA…`): key id → session.
     pub sessions: HashMap<String, Session>,
+    /// The session count at which expired sessions are next swept out (see
+    /// [`State::insert_session`]).
+    sweep_at: usize,
     /// AWS managed policies (`arn:aws:iam::aws:policy/…`) by ARN.
     pub aws_managed: BTreeMap<String, ManagedPolicy>,
 }
@@ -211,7 +214,25 @@ impl RoleSession {
     }
 }
 
+/// Sessions kept before the first sweep of expired ones.
+const FIRST_SWEEP: usize = 4096;
+/// How long an expired session is still remembered: its key then answers
+/// `ExpiredToken` rather than "invalid", as AWS does for a while.
+const EXPIRED_KEPT_SECONDS: i64 = 24 * 3600;
+
 impl State {
+    /// Stores a new session. Long-expired sessions are swept out when the
+    /// map has doubled since the last sweep: amortised constant time, where
+    /// sweeping on every insert made issuing a session linear in the number
+    /// of sessions (measured: a third of AssumeRole's time after 10^4 calls).
+    pub fn insert_session(&mut self, session: Session, now: i64) {
+        if self.sessions.len() >= self.sweep_at.max(FIRST_SWEEP) {
+            self.sessions.retain(|_, s| s.expires_at > now - EXPIRED_KEPT_SECONDS);
+            self.sweep_at = (self.sessions.len() * 2).max(FIRST_SWEEP);
+        }
+        self.sessions.insert(session.access_key_id.clone(), session);
+    }
+
     pub fn account(&self, id: &str) -> Option<&Account> {
         self.accounts.get(id)
     }

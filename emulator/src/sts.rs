@@ -613,10 +613,7 @@ fn issue_role_session(
     let source_identity = role.source_identity.clone();
     let session = new_session(now, duration, SessionKind::Role(Box::new(role)));
     let credentials = credentials_of(&session);
-    let mut state = emulator.write_state();
-    // Expired sessions are of no use to anyone: drop them as new ones come.
-    state.sessions.retain(|_, s| s.expires_at > now - 24 * 3600);
-    state.sessions.insert(session.access_key_id.clone(), session);
+    emulator.write_state().insert_session(session, now);
     AssumeRoleOutput {
         credentials,
         assumed_role_id,

@@ -337,10 +337,8 @@ impl World {
             });
         }
 
-        let mut state = State {
-            aws_managed: aws_managed_policies(now),
-            ..State::default()
-        };
+        let mut state = State::default();
+        state.aws_managed = aws_managed_policies(now);
         let mut external_roots = BTreeMap::new();
         for (i, spec) in self.accounts.iter().enumerate() {
             let path = format!("accounts[{i}]");

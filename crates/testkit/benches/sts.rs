@@ -15,7 +15,10 @@ const CCOCTL_ROLE: &str = "arn:aws:iam::111111111111:role/my-namespace-creds-my-
 const READER_ROLE: &str = "arn:aws:iam::222222222222:role/dynamodb-reader";
 
 fn bench(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let lab = runtime.block_on(Lab::seed());
     let listening = runtime.block_on(lab.serve_loopback());
     let token = lab.mint_token("my-namespace", "dev-db-reader", &["openshift"]);
@@ -42,9 +45,17 @@ fn bench(c: &mut Criterion) {
                 .await
                 .unwrap();
             let c = out.credentials().unwrap().clone();
-            let creds = Credentials::new(c.access_key_id(), c.secret_access_key(), Some(c.session_token().into()), None, "pod");
+            let creds = Credentials::new(
+                c.access_key_id(),
+                c.secret_access_key(),
+                Some(c.session_token().into()),
+                None,
+                "pod",
+            );
             aws_sdk_sts::Client::from_conf(
-                aws_sdk_sts::config::Builder::from(config).credentials_provider(creds).build(),
+                aws_sdk_sts::config::Builder::from(config)
+                    .credentials_provider(creds)
+                    .build(),
             )
         });
         let mut group = c.benchmark_group(format!("sts-{path}"));

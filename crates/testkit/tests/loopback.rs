@@ -33,13 +33,20 @@ async fn the_sdk_over_loopback() {
         .unwrap();
     assert_eq!(session.audience(), Some("sts.amazonaws.com"));
     assert_eq!(session.provider(), Some("https://oidc.rolechain.local/my-cluster"));
-    assert_eq!(session.subject_from_web_identity_token(), Some("system:serviceaccount:my-namespace:dev-db-reader"));
+    assert_eq!(
+        session.subject_from_web_identity_token(),
+        Some("system:serviceaccount:my-namespace:dev-db-reader")
+    );
     listening.stop().await;
 }
 
 /// A free TCP port on 127.0.0.1 (the issuer's URL must name its port before it listens).
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn aws_world(issuer: &str, thumbprint: &str, ca_file: &str) -> String {
@@ -71,7 +78,9 @@ async fn an_external_issuer_over_https() {
         EvaluatorKind::Native,
     )
     .unwrap();
-    let serving = listen::start(cluster.emulator().clone(), [127, 0, 0, 1].into(), 0, port).await.unwrap();
+    let serving = listen::start(cluster.emulator().clone(), [127, 0, 0, 1].into(), 0, port)
+        .await
+        .unwrap();
     let scratch = std::env::temp_dir().join(format!("rolechain-external-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).unwrap();
     let ca_file = scratch.join("cluster-ca.pem");
@@ -96,7 +105,9 @@ async fn an_external_issuer_over_https() {
         EvaluatorKind::Wasm,
     )
     .unwrap();
-    let out = assume(aws, token.clone()).await.expect("the external issuer's token is accepted");
+    let out = assume(aws, token.clone())
+        .await
+        .expect("the external issuer's token is accepted");
     assert_eq!(out.provider(), Some(issuer_url.as_str()));
 
     // A provider with another thumbprint refuses it.
