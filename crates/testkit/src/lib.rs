@@ -251,13 +251,35 @@ impl Lab {
     /// (its credential chain, its STS client) against the lab. The profile's
     /// `endpoint_url` is set to the lab, as `AWS_ENDPOINT_URL` would.
     pub async fn profile_config(&self, config_file_text: &str) -> aws_config::SdkConfig {
+        self.profile_config_at(config_file_text, IN_PROCESS_ENDPOINT, Some(self.http_client()))
+            .await
+    }
+
+    /// [`Lab::profile_config`] over real sockets: `endpoint` is a
+    /// [`Listening::endpoint_url`], and the SDK uses its own HTTPS-capable
+    /// client (and the real clock), as an application would.
+    pub async fn loopback_profile_config(
+        &self,
+        listening: &Listening,
+        config_file_text: &str,
+    ) -> aws_config::SdkConfig {
+        self.profile_config_at(config_file_text, &listening.endpoint_url(), None)
+            .await
+    }
+
+    async fn profile_config_at(
+        &self,
+        config_file_text: &str,
+        endpoint: &str,
+        client: Option<SharedHttpClient>,
+    ) -> aws_config::SdkConfig {
         let with_endpoint = config_file_text
             .lines()
             .flat_map(|line| {
                 let section = line.trim_start().starts_with('[');
                 let mut out = vec![line.to_string()];
                 if section {
-                    out.push(format!("endpoint_url = {IN_PROCESS_ENDPOINT}"));
+                    out.push(format!("endpoint_url = {endpoint}"));
                 }
                 out
             })
@@ -267,7 +289,7 @@ impl Lab {
         std::fs::write(&path, with_endpoint).expect("the config file is written");
         let credentials_path = self.scratch.0.join(format!("credentials-{}", unique()));
         std::fs::write(&credentials_path, "").expect("the credentials file is written");
-        aws_config::defaults(BehaviorVersion::latest())
+        let loader = aws_config::defaults(BehaviorVersion::latest())
             .profile_files(
                 EnvConfigFiles::builder()
                     .with_file(EnvConfigFileKind::Config, &path)
@@ -275,11 +297,11 @@ impl Lab {
                     .build(),
             )
             .region(Region::new(self.emulator.region.clone()))
-            .endpoint_url(IN_PROCESS_ENDPOINT)
-            .http_client(self.http_client())
-            .time_source(self.time_source())
-            .load()
-            .await
+            .endpoint_url(endpoint);
+        match client {
+            Some(client) => loader.http_client(client).time_source(self.time_source()).load().await,
+            None => loader.load().await,
+        }
     }
 
     /// Serves this same emulator on 127.0.0.1 (free ports), for clients in other processes.

@@ -40,6 +40,66 @@ async fn the_sdk_over_loopback() {
     listening.stop().await;
 }
 
+/// The seed's pod over sockets: the ccoctl profile with a chained reader
+/// profile, loaded by aws-config, which calls AssumeRoleWithWebIdentity and
+/// then AssumeRole by itself.
+#[tokio::test]
+async fn the_seed_chain_over_loopback_from_a_profile() {
+    let lab = Lab::seed().await;
+    let listening = lab.serve_loopback().await;
+    let token_file = lab.token_file(&lab.mint_token("my-namespace", "dev-db-reader", &["openshift"]));
+    let profile = format!(
+        "[default]\nsts_regional_endpoints = regional\nrole_arn = arn:aws:iam::111111111111:role/my-namespace-creds-my-namespace-dev-dynamodb-reader\nweb_identity_token_file = {}\n\n[profile reader]\nrole_arn = arn:aws:iam::222222222222:role/dynamodb-reader\nsource_profile = default\nrole_session_name = dev-dynamodb-reader\n",
+        token_file.display()
+    );
+    let pod = lab.loopback_profile_config(&listening, &profile).await;
+    let me = aws_sdk_sts::Client::new(&pod)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.account(), Some("111111111111"));
+
+    // The chained profile, selected as AWS_PROFILE=reader would select it.
+    let reader_credentials = aws_config::profile::ProfileFileCredentialsProvider::builder()
+        .configure(&aws_config::provider_config::ProviderConfig::default().with_region(Some(Region::new("eu-west-2"))))
+        .profile_name("reader")
+        .profile_files(
+            aws_runtime::env_config::file::EnvConfigFiles::builder()
+                .with_contents(
+                    aws_runtime::env_config::file::EnvConfigFileKind::Config,
+                    text_with_endpoint(&profile, &listening.endpoint_url()),
+                )
+                .build(),
+        )
+        .build();
+    let reader = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&pod)
+            .credentials_provider(reader_credentials)
+            .build(),
+    );
+    let who = reader.get_caller_identity().send().await.unwrap();
+    assert_eq!(
+        who.arn(),
+        Some("arn:aws:sts::222222222222:assumed-role/dynamodb-reader/dev-dynamodb-reader")
+    );
+    listening.stop().await;
+}
+
+fn text_with_endpoint(profile: &str, endpoint: &str) -> String {
+    profile
+        .lines()
+        .flat_map(|l| {
+            let mut out = vec![l.to_string()];
+            if l.starts_with('[') {
+                out.push(format!("endpoint_url = {endpoint}"));
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A free TCP port on 127.0.0.1 (the issuer's URL must name its port before it listens).
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
