@@ -9,6 +9,7 @@ use rolechain_policy::evaluator::Evaluator;
 use crate::audit::AuditLog;
 use crate::authz::Authorizer;
 use crate::clock::Clock;
+use crate::dynamodb::service::Tables;
 use crate::issuer::Issuer;
 use crate::issuer::tls::TlsMaterial;
 use crate::state::State;
@@ -44,8 +45,14 @@ pub struct Emulator {
     /// CA bundles for external issuers, by provider URL.
     pub external_roots: BTreeMap<String, String>,
     pub audit: AuditLog,
+    /// DynamoDB's tables and items, of every account.
+    pub dynamodb: Tables,
     /// Which evaluator decides (`wasm` or `native`), for status pages.
     pub evaluator_name: String,
+    /// See [`Options::state_dir`].
+    pub state_dir: Option<std::path::PathBuf>,
+    /// See [`Options::dynamodb_upstream`].
+    pub dynamodb_upstream: Option<String>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -63,6 +70,24 @@ pub struct Options {
     pub evaluator: Arc<dyn Evaluator>,
     pub evaluator_name: String,
     pub audit: AuditLog,
+    /// Keep tables, items and IAM's changes in this folder across restarts.
+    pub state_dir: Option<std::path::PathBuf>,
+    /// Forward allowed DynamoDB requests to this DynamoDB-compatible endpoint.
+    pub dynamodb_upstream: Option<String>,
+}
+
+impl Options {
+    /// In memory, nothing forwarded.
+    pub fn new(clock: Clock, evaluator: Arc<dyn Evaluator>, evaluator_name: &str, audit: AuditLog) -> Options {
+        Options {
+            clock,
+            evaluator,
+            evaluator_name: evaluator_name.to_string(),
+            audit,
+            state_dir: None,
+            dynamodb_upstream: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for Options {
@@ -132,6 +157,31 @@ impl Emulator {
                 }
             }
         }
+        let dynamodb = Tables::new();
+        let now = options.clock.now();
+        for table in &world.tables {
+            let refused = |e: crate::dynamodb::service::DdbError| format!("{}: {}: {}", table.path, e.code, e.message);
+            dynamodb
+                .execute(&table.account, &world.region, "CreateTable", &table.create, now)
+                .map_err(refused)?;
+            if let Some(policy) = &table.resource_policy {
+                let arn = format!(
+                    "arn:aws:dynamodb:{}:{}:table/{}",
+                    world.region,
+                    table.account,
+                    table.create["TableName"].as_str().unwrap_or_default()
+                );
+                let put = serde_json::json!({ "ResourceArn": arn, "Policy": policy });
+                dynamodb
+                    .execute(&table.account, &world.region, "PutResourcePolicy", &put, now)
+                    .map_err(refused)?;
+            }
+            for item in &table.items {
+                dynamodb
+                    .execute(&table.account, &world.region, "PutItem", item, now)
+                    .map_err(refused)?;
+            }
+        }
         Ok(Emulator {
             clock: options.clock,
             region: world.region,
@@ -143,7 +193,10 @@ impl Emulator {
             external_keys: ExternalKeys::new(),
             external_roots: world.external_roots,
             audit: options.audit,
+            dynamodb,
             evaluator_name: options.evaluator_name,
+            state_dir: options.state_dir,
+            dynamodb_upstream: options.dynamodb_upstream,
         })
     }
 

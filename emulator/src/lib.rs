@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod clock;
+pub mod dynamodb;
 pub mod emulator;
 pub mod error;
 pub mod iam;

@@ -69,6 +69,34 @@ pub struct AccountSpec {
     /// RCPs likewise.
     #[serde(default)]
     pub rcps: Vec<Vec<DocumentSpec>>,
+    /// DynamoDB tables (in the world's region), with their first items.
+    #[serde(default)]
+    pub tables: Vec<TableSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TableSpec {
+    pub name: String,
+    pub partition_key: KeySpec,
+    #[serde(default)]
+    pub sort_key: Option<KeySpec>,
+    /// The table's resource-based policy.
+    #[serde(default)]
+    pub resource_policy: Option<DocumentSpec>,
+    /// Items as plain YAML: strings become S, numbers N, booleans BOOL, null
+    /// NULL, lists L and maps M (as boto3's TypeSerializer does).
+    #[serde(default)]
+    pub items: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeySpec {
+    pub name: String,
+    /// `S`, `N` or `B`.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -246,6 +274,19 @@ pub struct BuiltWorld {
     pub issuers: Vec<BuiltIssuer>,
     /// External issuers' CA bundles by provider URL.
     pub external_roots: BTreeMap<String, String>,
+    /// DynamoDB tables to create: each as CreateTable's input, its resource
+    /// policy, and PutItem inputs for its items, all in DynamoDB JSON.
+    pub tables: Vec<BuiltTable>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BuiltTable {
+    pub account: String,
+    /// The YAML path, for errors the data plane finds.
+    pub path: String,
+    pub create: serde_json::Value,
+    pub resource_policy: Option<String>,
+    pub items: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -340,7 +381,16 @@ impl World {
         let mut state = State::default();
         state.aws_managed = aws_managed_policies(now);
         let mut external_roots = BTreeMap::new();
+        let mut tables = Vec::new();
         for (i, spec) in self.accounts.iter().enumerate() {
+            for (j, table) in spec.tables.iter().enumerate() {
+                tables.push(build_table(
+                    table,
+                    &spec.id,
+                    &format!("accounts[{i}].tables[{j}]"),
+                    base,
+                )?);
+            }
             let path = format!("accounts[{i}]");
             let account = build_account(spec, &path, base, now, &mut state, &mut external_roots)?;
             if state.accounts.contains_key(&account.id) {
@@ -380,6 +430,7 @@ impl World {
             state,
             issuers,
             external_roots,
+            tables,
         })
     }
 }
@@ -605,6 +656,74 @@ fn build_account(
     account.scp_levels = org_levels(&spec.scps, PolicyKind::Scp, base, &format!("{path}.scps"))?;
     account.rcp_levels = org_levels(&spec.rcps, PolicyKind::Rcp, base, &format!("{path}.rcps"))?;
     Ok(account)
+}
+
+fn build_table(spec: &TableSpec, account: &str, path: &str, base: Files<'_>) -> Result<BuiltTable, WorldError> {
+    let mut keys = vec![(&spec.partition_key, "HASH")];
+    if let Some(sort) = &spec.sort_key {
+        keys.push((sort, "RANGE"));
+    }
+    for (key, _) in &keys {
+        if !matches!(key.kind.as_str(), "S" | "N" | "B") {
+            return Err(at(
+                format!(
+                    "{path}.{}",
+                    if key.name == spec.partition_key.name {
+                        "partitionKey"
+                    } else {
+                        "sortKey"
+                    }
+                ),
+                format!("key type '{}' is not one of S, N, B", key.kind),
+            ));
+        }
+    }
+    let create = serde_json::json!({
+        "TableName": spec.name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": keys.iter().map(|(k, t)| serde_json::json!({"AttributeName": k.name, "KeyType": t})).collect::<Vec<_>>(),
+        "AttributeDefinitions": keys.iter().map(|(k, _)| serde_json::json!({"AttributeName": k.name, "AttributeType": k.kind})).collect::<Vec<_>>(),
+    });
+    let resource_policy = match &spec.resource_policy {
+        Some(doc) => Some(document(
+            doc,
+            PolicyKind::DynamodbTable,
+            base,
+            &format!("{path}.resourcePolicy"),
+        )?),
+        None => None,
+    };
+    let items = spec
+        .items
+        .iter()
+        .map(|item| {
+            let typed: serde_json::Map<String, serde_json::Value> =
+                item.iter().map(|(k, v)| (k.clone(), typed_value(v))).collect();
+            serde_json::json!({ "TableName": spec.name, "Item": typed })
+        })
+        .collect();
+    Ok(BuiltTable {
+        account: account.to_string(),
+        path: path.to_string(),
+        create,
+        resource_policy,
+        items,
+    })
+}
+
+/// A plain value in DynamoDB JSON, typed as boto3's TypeSerializer types it.
+fn typed_value(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::{Value, json};
+    match value {
+        Value::Null => json!({ "NULL": true }),
+        Value::Bool(b) => json!({ "BOOL": b }),
+        Value::Number(n) => json!({ "N": n.to_string() }),
+        Value::String(s) => json!({ "S": s }),
+        Value::Array(list) => json!({ "L": list.iter().map(typed_value).collect::<Vec<_>>() }),
+        Value::Object(map) => {
+            json!({ "M": map.iter().map(|(k, v)| (k.clone(), typed_value(v))).collect::<serde_json::Map<_, _>>() })
+        }
+    }
 }
 
 fn org_levels(

@@ -111,16 +111,8 @@ impl Lab {
                 "wasm",
             ),
         };
-        let emulator = Emulator::new(
-            built,
-            Options {
-                clock,
-                evaluator,
-                evaluator_name: name.into(),
-                audit: AuditLog::in_memory(),
-            },
-        )
-        .expect("the emulator starts");
+        let emulator = Emulator::new(built, Options::new(clock, evaluator, name, AuditLog::in_memory()))
+            .expect("the emulator starts");
         let emulator = Arc::new(emulator);
         let scratch = std::env::temp_dir().join(format!(
             "rolechain-lab-{}-{}",

@@ -42,6 +42,14 @@ pub struct ServeArgs {
     /// Virtual seconds per real second (0 freezes the clock).
     #[arg(long, default_value_t = 1.0)]
     clock_rate: f64,
+    /// Keep DynamoDB's tables and items and IAM's changes in this folder across restarts
+    /// (in memory when left out).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+    /// Forward allowed DynamoDB requests, re-signed, to this DynamoDB-compatible endpoint
+    /// (authorization and audit stay here).
+    #[arg(long, value_name = "URL")]
+    dynamodb_upstream: Option<String>,
 }
 
 pub fn run(args: ServeArgs) -> Result<std::process::ExitCode, String> {
@@ -86,10 +94,9 @@ async fn serve(args: ServeArgs, started: Instant) -> Result<(), String> {
     let emulator = Emulator::new(
         built,
         Options {
-            clock,
-            evaluator: Arc::from(evaluator),
-            evaluator_name: args.evaluator.clone(),
-            audit,
+            state_dir: args.state_dir.clone(),
+            dynamodb_upstream: args.dynamodb_upstream.clone(),
+            ..Options::new(clock, Arc::from(evaluator), &args.evaluator, audit)
         },
     )?;
     let emulator = Arc::new(emulator);

@@ -47,12 +47,12 @@ fn lab() -> Emulator {
         .unwrap();
     Emulator::new(
         built,
-        Options {
-            clock: Clock::frozen_at(NOW),
-            evaluator: Arc::new(NativeEvaluator::new()),
-            evaluator_name: "native".into(),
-            audit: AuditLog::in_memory(),
-        },
+        Options::new(
+            Clock::frozen_at(NOW),
+            Arc::new(NativeEvaluator::new()),
+            "native",
+            AuditLog::in_memory(),
+        ),
     )
     .unwrap()
 }

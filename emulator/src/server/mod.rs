@@ -1,9 +1,11 @@
-//! HTTP at the edge: one endpoint for STS, IAM (and later DynamoDB), routed
-//! as AWS clients address them — awsQuery `Action` for STS and IAM — plus the
-//! admin API under `/_rolechain/` and the issuer's documents, which are also
-//! served over HTTPS by [`issuer_router`].
+//! HTTP at the edge: one endpoint for STS, IAM and DynamoDB, routed as AWS
+//! clients address them — awsQuery `Action` (and `Version`) for STS and IAM,
+//! `X-Amz-Target` for DynamoDB's JSON 1.0 — plus the admin API under
+//! `/_rolechain/` and the issuer's documents, which are also served over
+//! HTTPS by [`issuer_router`].
 
 pub mod admin;
+mod dynamodb;
 mod iam;
 pub mod listen;
 mod sts;
@@ -121,6 +123,9 @@ async fn aws(State(emulator): State<Arc<Emulator>>, request: Request<Body>) -> R
         Ok(raw) => raw,
         Err(response) => return response,
     };
+    if dynamodb::serves(&raw) {
+        return dynamodb::handle(&emulator, &raw, &ids::request_id());
+    }
     let body_is_form = raw.method == "POST";
     let params = if body_is_form {
         QueryParams::merged(raw.query.as_bytes(), &raw.body)

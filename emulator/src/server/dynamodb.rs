@@ -1,0 +1,178 @@
+//! The JSON 1.0 edge of DynamoDB: `POST /` with `X-Amz-Target:
+//! DynamoDB_20120810.<Operation>`, SigV4 with DynamoDB's error dialect, the
+//! authorization of every operation before anything is read or written, and
+//! one audit event per call.
+
+use axum::body::Body;
+use axum::http::{Response, StatusCode, header};
+use serde_json::{Value, json};
+
+use super::RawRequest;
+use crate::audit::{self, Call};
+use crate::auth::{self, Service};
+use crate::dynamodb::access;
+use crate::dynamodb::service::DdbError;
+use crate::emulator::Emulator;
+use crate::sts::Trail;
+
+/// The target prefix of every DynamoDB operation (API version 2012-08-10).
+pub const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+
+/// Whether the request is for DynamoDB.
+pub fn serves(raw: &RawRequest) -> bool {
+    raw.header("x-amz-target").is_some_and(|t| t.starts_with(TARGET_PREFIX))
+}
+
+pub fn handle(emulator: &Emulator, raw: &RawRequest, request_id: &str) -> Response<Body> {
+    let operation = raw
+        .header("x-amz-target")
+        .and_then(|t| t.strip_prefix(TARGET_PREFIX))
+        .unwrap_or_default()
+        .to_string();
+    let mut trail = Trail::default();
+    let outcome = dispatch(emulator, raw, &operation, &mut trail);
+    let call = Call {
+        event_source: "dynamodb.amazonaws.com",
+        event_name: &operation,
+        region: &emulator.region,
+        request_id,
+        source_ip: &raw.source_ip,
+        user_agent: &raw.user_agent,
+        time: emulator.clock.now(),
+        recipient_account: trail.recipient_account.as_deref(),
+    };
+    let identity = trail
+        .identity
+        .take()
+        .unwrap_or_else(|| audit::unknown_identity(auth::claimed_access_key(&raw.signed()).as_deref()));
+    let decisions: Vec<(&str, &str, _)> = trail
+        .decisions
+        .iter()
+        .map(|(a, r, d)| (a.as_str(), r.as_str(), d))
+        .collect();
+    let parameters = audit_parameters(&raw.body);
+    match outcome {
+        Ok(body) => {
+            emulator
+                .audit
+                .record(audit::event(&call, identity, parameters, Ok(Value::Null), &decisions));
+            json_answer(StatusCode::OK, body.to_string(), request_id)
+        }
+        Err(error) => {
+            emulator.audit.record(audit::event(
+                &call,
+                identity,
+                parameters,
+                Err((error.code, &error.message)),
+                &decisions,
+            ));
+            json_answer(
+                StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST),
+                error_body(&error).to_string(),
+                request_id,
+            )
+        }
+    }
+}
+
+fn dispatch(emulator: &Emulator, raw: &RawRequest, operation: &str, trail: &mut Trail) -> Result<Value, DdbError> {
+    let caller = auth::authenticate(emulator, &raw.signed(), Service::DynamoDb).map_err(|e| DdbError {
+        code: static_code(&e.code),
+        message: e.message,
+        status: e.status,
+        extra: None,
+    })?;
+    {
+        let state = emulator.read_state();
+        trail.identity = Some(audit::user_identity(&state, &caller));
+    }
+    let input: Value = match serde_json::from_slice(&raw.body) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => {
+            return Err(DdbError {
+                code: "SerializationException",
+                message: "Start of structure or map found where not expected".into(),
+                status: 400,
+                extra: None,
+            });
+        }
+    };
+    let target = access::resolve(emulator, &caller, operation, &input)?;
+    trail.recipient_account = Some(target.account.clone());
+    access::authorize(emulator, &caller, operation, &input, &target, trail)?;
+    emulator.dynamodb.execute(
+        &target.account,
+        &target.region,
+        operation,
+        &target.input,
+        emulator.clock.now(),
+    )
+}
+
+/// The auth errors come from `auth` as owned codes; DynamoDB's are a fixed set.
+fn static_code(code: &str) -> &'static str {
+    match code {
+        "MissingAuthenticationTokenException" => "MissingAuthenticationTokenException",
+        "IncompleteSignatureException" => "IncompleteSignatureException",
+        "InvalidSignatureException" => "InvalidSignatureException",
+        "UnrecognizedClientException" => "UnrecognizedClientException",
+        "ExpiredTokenException" => "ExpiredTokenException",
+        _ => "InternalServerError",
+    }
+}
+
+/// DynamoDB's error body: `__type` with the namespace the error comes from,
+/// and `message` (`Message` for AccessDeniedException, as the wire has it).
+pub fn error_body(error: &DdbError) -> Value {
+    let namespace = match error.code {
+        "ValidationException" => "com.amazon.coral.validate",
+        "AccessDeniedException"
+        | "UnrecognizedClientException"
+        | "MissingAuthenticationTokenException"
+        | "IncompleteSignatureException"
+        | "InvalidSignatureException"
+        | "ExpiredTokenException"
+        | "SerializationException"
+        | "UnknownOperationException" => "com.amazon.coral.service",
+        _ => "com.amazonaws.dynamodb.v20120810",
+    };
+    let message_key = if error.code == "AccessDeniedException" {
+        "Message"
+    } else {
+        "message"
+    };
+    let mut body = json!({ "__type": format!("{namespace}#{}", error.code), message_key: error.message });
+    if let Some(Value::Object(extra)) = &error.extra {
+        for (k, v) in extra {
+            body[k] = v.clone();
+        }
+    }
+    body
+}
+
+fn json_answer(status: StatusCode, body: String, request_id: &str) -> Response<Body> {
+    // DynamoDB sends the CRC32 of the body; SDKs check it when present.
+    let crc = crc32fast::hash(body.as_bytes());
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/x-amz-json-1.0")
+        .header("x-amzn-RequestId", request_id)
+        .header("x-amz-crc32", crc.to_string())
+        .body(Body::from(body))
+        .unwrap_or_default()
+}
+
+/// CloudTrail's `requestParameters` for DynamoDB: the table and the key,
+/// never item contents or expression values.
+fn audit_parameters(body: &[u8]) -> Value {
+    let Ok(Value::Object(input)) = serde_json::from_slice::<Value>(body) else {
+        return Value::Null;
+    };
+    let mut out = serde_json::Map::new();
+    for (from, to) in [("TableName", "tableName"), ("Key", "key"), ("IndexName", "indexName")] {
+        if let Some(v) = input.get(from) {
+            out.insert(to.into(), v.clone());
+        }
+    }
+    Value::Object(out)
+}
