@@ -228,3 +228,86 @@ async fn leading_keys_confine_a_tenant_to_its_partition() {
         .await
         .unwrap();
 }
+
+/// Cross-account access by the table's resource policy: account A's admin
+/// reads B's table by its ARN once B's policy names A, and not before.
+#[tokio::test]
+async fn a_table_policy_lets_another_account_in() {
+    let lab = Lab::seed().await;
+    let table_arn = "arn:aws:dynamodb:eu-west-2:222222222222:table/orders";
+    let a = aws_sdk_dynamodb::Client::new(
+        &lab.static_config(rolechain_testkit::SEED_ADMIN_A.0, rolechain_testkit::SEED_ADMIN_A.1),
+    );
+    let read = || {
+        a.get_item()
+            .table_name(table_arn)
+            .key("customer", s("bob"))
+            .key("order_id", s("2026-0003"))
+            .send()
+    };
+    let err = read().await.unwrap_err().into_service_error();
+    assert_eq!(err.code(), Some("AccessDeniedException"));
+    assert_eq!(
+        err.message(),
+        Some(
+            "User: arn:aws:iam::111111111111:user/admin is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:eu-west-2:222222222222:table/orders because no resource-based policy allows the dynamodb:GetItem action"
+        )
+    );
+
+    let b = aws_sdk_dynamodb::Client::new(&lab.static_config(SEED_ADMIN_B.0, SEED_ADMIN_B.1));
+    b.put_resource_policy()
+        .resource_arn(table_arn)
+        .policy(r#"{"Version":"2012-10-17","Statement":[{"Sid":"AccountARead","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"dynamodb:GetItem","Resource":"arn:aws:dynamodb:eu-west-2:222222222222:table/orders"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    let got = read().await.unwrap();
+    assert_eq!(got.item().unwrap()["status"], s("open"));
+    // The policy grants GetItem only.
+    let err = a
+        .put_item()
+        .table_name(table_arn)
+        .item("customer", s("a"))
+        .item("order_id", s("1"))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(err.code(), Some("AccessDeniedException"));
+
+    // A malformed resource policy is refused and the old one stays.
+    let err = b
+        .put_resource_policy()
+        .resource_arn(table_arn)
+        .policy(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(err.code(), Some("ValidationException"), "{err:?}");
+    read().await.unwrap();
+}
+
+/// Expired session credentials get DynamoDB's own error.
+#[tokio::test]
+async fn expired_credentials_get_expired_token_exception() {
+    let lab = Lab::seed().await;
+    let db = reader(&lab).await;
+    lab.advance(std::time::Duration::from_secs(3601));
+    let err = db
+        .get_item()
+        .table_name("orders")
+        .key("customer", s("alice"))
+        .key("order_id", s("2026-0001"))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(err.code(), Some("ExpiredTokenException"));
+    assert_eq!(
+        err.message(),
+        Some("The security token included in the request is expired")
+    );
+}

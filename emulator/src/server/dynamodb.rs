@@ -100,6 +100,9 @@ fn dispatch(emulator: &Emulator, raw: &RawRequest, operation: &str, trail: &mut 
     let target = access::resolve(emulator, &caller, operation, &input)?;
     trail.recipient_account = Some(target.account.clone());
     access::authorize(emulator, &caller, operation, &input, &target, trail)?;
+    if operation == "PutResourcePolicy" {
+        check_resource_policy(&target.input)?;
+    }
     emulator.dynamodb.execute(
         &target.account,
         &target.region,
@@ -107,6 +110,29 @@ fn dispatch(emulator: &Emulator, raw: &RawRequest, operation: &str, trail: &mut 
         &target.input,
         emulator.clock.now(),
     )
+}
+
+/// A table's resource policy is checked by the engine as a DynamoDB table
+/// policy (a principal required, 20 KB with whitespace counted) before the
+/// data plane stores it; nothing is stored when it is refused. DynamoDB's
+/// exact wording for a refused policy is not public: the engine's (IAM's)
+/// message is given.
+fn check_resource_policy(input: &Value) -> Result<(), DdbError> {
+    let Some(text) = input.get("Policy").and_then(Value::as_str) else {
+        return Ok(()); // the data plane reports the missing member
+    };
+    rolechain_policy::policy::Policy::parse(rolechain_policy::kind::PolicyKind::DynamodbTable, text)
+        .map(|_| ())
+        .map_err(|e| DdbError {
+            code: if e.code == "LimitExceeded" {
+                "LimitExceededException"
+            } else {
+                "ValidationException"
+            },
+            message: e.message,
+            status: 400,
+            extra: None,
+        })
 }
 
 /// The auth errors come from `auth` as owned codes; DynamoDB's are a fixed set.
