@@ -21,3 +21,6 @@ done
 
 # Real AWS clients (boto3, the AWS CLI v1) against `rolechain serve`.
 bash tests/clients/test.sh
+
+# DynamoDB's upstream mode, with moto's server as the upstream.
+bash tests/upstream/test.sh

@@ -10,8 +10,11 @@ use crate::audit::AuditLog;
 use crate::authz::Authorizer;
 use crate::clock::Clock;
 use crate::dynamodb::service::Tables;
+use crate::dynamodb::upstream::Upstream;
+use crate::error::AwsError;
 use crate::issuer::Issuer;
 use crate::issuer::tls::TlsMaterial;
+use crate::persist::Persister;
 use crate::state::State;
 use crate::webidentity::external::ExternalKeys;
 use crate::world::BuiltWorld;
@@ -51,8 +54,12 @@ pub struct Emulator {
     pub evaluator_name: String,
     /// See [`Options::state_dir`].
     pub state_dir: Option<std::path::PathBuf>,
+    /// The open state directory, when there is one.
+    pub persist: Option<Arc<Persister>>,
     /// See [`Options::dynamodb_upstream`].
     pub dynamodb_upstream: Option<String>,
+    /// The engine allowed DynamoDB requests are forwarded to, when there is one.
+    pub upstream: Option<Upstream>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -146,7 +153,32 @@ impl Emulator {
                     .collect()
             })
         });
+        // A state directory that holds state wins over the world entirely; an
+        // empty one is seeded from the world (see `persist`).
+        let dynamodb = Tables::new();
+        let persist = match &options.state_dir {
+            Some(dir) => Some(Persister::open(dir)?),
+            None => None,
+        };
+        let loaded = match &persist {
+            Some(p) => p.load(dynamodb.store())?,
+            None => None,
+        };
         let mut state = world.state;
+        if let Some(loaded) = &loaded {
+            state = loaded.state.clone();
+            // The certificate is new at every start: providers that recorded
+            // the previous one's thumbprint get this one's.
+            for account in state.accounts.values_mut() {
+                for provider in account.oidc_providers.values_mut() {
+                    for t in provider.thumbprints.iter_mut() {
+                        if t.eq_ignore_ascii_case(&loaded.thumbprint) {
+                            *t = tls.thumbprint.clone();
+                        }
+                    }
+                }
+            }
+        }
         // Providers of built-in issuers that name no thumbprint get the one of
         // our certificate, as `ccoctl aws create-identity-provider` records it.
         let builtin_urls: Vec<String> = world.issuers.iter().map(|i| i.url.clone()).collect();
@@ -157,9 +189,12 @@ impl Emulator {
                 }
             }
         }
-        let dynamodb = Tables::new();
+        if let Some(p) = &persist {
+            dynamodb.store().set_change_log(p.clone());
+        }
         let now = options.clock.now();
-        for table in &world.tables {
+        let seed_tables = if loaded.is_some() { &[][..] } else { &world.tables[..] };
+        for table in seed_tables {
             let refused = |e: crate::dynamodb::service::DdbError| format!("{}: {}: {}", table.path, e.code, e.message);
             dynamodb
                 .execute(&table.account, &world.region, "CreateTable", &table.create, now)
@@ -182,6 +217,20 @@ impl Emulator {
                     .map_err(refused)?;
             }
         }
+        // Upstream mode: nothing is connected here; the world's tables are
+        // not created upstream, their resource policies are kept here.
+        let upstream = match &options.dynamodb_upstream {
+            Some(url) => Some(Upstream::from_env(url, &world.region, &world.tables, now)?),
+            None => None,
+        };
+        if let Some(p) = &persist {
+            let saved = Persister::encode_iam(&state).and_then(|bytes| p.save_iam(bytes, &tls.thumbprint));
+            saved.map_err(|e| format!("cannot initialize the state directory: {e}"))?;
+            // Compact at start-up, so the next start replays a short log.
+            if loaded.as_ref().is_some_and(|l| l.log_entries > 0) {
+                dynamodb.store().snapshot()?;
+            }
+        }
         Ok(Emulator {
             clock: options.clock,
             region: world.region,
@@ -196,7 +245,9 @@ impl Emulator {
             dynamodb,
             evaluator_name: options.evaluator_name,
             state_dir: options.state_dir,
+            persist,
             dynamodb_upstream: options.dynamodb_upstream,
+            upstream,
         })
     }
 
@@ -206,6 +257,33 @@ impl Emulator {
 
     pub fn write_state(&self) -> std::sync::RwLockWriteGuard<'_, State> {
         self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs one IAM call that changes the state (`change`, which takes the
+    /// state lock itself) and, with a state directory, saves IAM's state
+    /// before answering. IAM changes are saved one at a time; if saving
+    /// fails, the change is undone and the call fails.
+    pub fn persist_iam_change<R>(&self, change: impl FnOnce() -> Result<R, AwsError>) -> Result<R, AwsError> {
+        let Some(p) = &self.persist else { return change() };
+        let _one_at_a_time = p.iam_lock();
+        let before = {
+            let s = self.read_state();
+            (s.accounts.clone(), s.access_keys.clone(), s.aws_managed.clone())
+        };
+        let out = change()?;
+        let encoded = Persister::encode_iam(&self.read_state());
+        match encoded.and_then(|bytes| p.save_iam(bytes, &self.tls.thumbprint)) {
+            Ok(()) => Ok(out),
+            Err(e) => {
+                let mut s = self.write_state();
+                (s.accounts, s.access_keys, s.aws_managed) = before;
+                Err(AwsError::new(
+                    "ServiceFailure",
+                    500,
+                    format!("The state directory failed: {e}"),
+                ))
+            }
+        }
     }
 
     /// The built-in issuers, once their keys exist (the first call may wait for them).

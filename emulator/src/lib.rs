@@ -17,6 +17,7 @@ pub mod error;
 pub mod iam;
 pub mod ids;
 pub mod issuer;
+pub mod persist;
 pub mod query;
 pub mod server;
 pub mod state;

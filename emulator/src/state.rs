@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use serde::{Deserialize, Serialize};
+
 /// The partition every ARN is in.
 pub const PARTITION: &str = "aws";
 
@@ -13,21 +15,25 @@ pub const DEFAULT_MAX_SESSION_DURATION: i64 = 3600;
 pub const MIN_MAX_SESSION_DURATION: i64 = 3600;
 pub const MAX_MAX_SESSION_DURATION: i64 = 43200;
 
-#[derive(Debug, Clone, Default)]
+/// Serialized (by `persist`) without its sessions: temporary credentials do
+/// not survive a restart.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct State {
     pub accounts: BTreeMap<String, Account>,
     /// Long-term access keys (`AKIA…`) of IAM users and roots: key id → owner.
     pub access_keys: HashMap<String, LongTermKey>,
     /// Temporary credentials (`ASIA…`): key id → session.
+    #[serde(skip)]
     pub sessions: HashMap<String, Session>,
     /// The session count at which expired sessions are next swept out (see
     /// [`State::insert_session`]).
+    #[serde(skip)]
     sweep_at: usize,
     /// AWS managed policies (`arn:aws:iam::aws:policy/…`) by ARN.
     pub aws_managed: BTreeMap<String, ManagedPolicy>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Account {
     pub id: String,
     pub alias: Option<String>,
@@ -45,13 +51,13 @@ pub struct Account {
 }
 
 /// A policy document with the name explanations show for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NamedDocument {
     pub name: String,
     pub document: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct User {
     pub name: String,
     pub path: String,
@@ -64,7 +70,7 @@ pub struct User {
     pub created: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Role {
     pub name: String,
     pub path: String,
@@ -80,13 +86,13 @@ pub struct Role {
     pub created: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tag {
     pub key: String,
     pub value: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ManagedPolicy {
     pub arn: String,
     pub name: String,
@@ -112,14 +118,14 @@ impl ManagedPolicy {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PolicyVersion {
     pub id: String,
     pub document: String,
     pub created: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OidcProvider {
     pub arn: String,
     /// As registered, with `https://`.
@@ -140,7 +146,7 @@ impl OidcProvider {
 }
 
 /// Who owns a long-term access key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LongTermKey {
     pub secret: String,
     pub account: String,

@@ -207,23 +207,8 @@ pub async fn assume_role_with_web_identity(
     if source_identity.is_some() {
         actions.push("sts:SetSourceIdentity");
     }
-    for action in actions {
-        let request = Request {
-            principal: principal.clone(),
-            action: action.to_string(),
-            resource: role.arn.clone(),
-            resource_account: None,
-            context: context.clone(),
-        };
-        let decision = emulator
-            .authorizer
-            .decide(&policies, &request)
-            .map_err(|e| AwsError::evaluator(&e))?;
-        let allowed = decision.is_allowed();
-        trail.decisions.push((action.to_string(), role.arn.clone(), decision));
-        if !allowed {
-            return Err(AwsError::access_denied(WEB_IDENTITY_DENIED));
-        }
+    if decide_each(emulator, &policies, &principal, &actions, &role.arn, &context, trail)?.is_some() {
+        return Err(AwsError::access_denied(WEB_IDENTITY_DENIED));
     }
 
     let duration = input.duration_seconds.unwrap_or(DEFAULT_ROLE_DURATION);
@@ -265,6 +250,40 @@ pub async fn assume_role_with_web_identity(
         }),
         ..output
     })
+}
+
+/// Decides each of `actions` on `resource` in turn, as STS checks
+/// `sts:AssumeRole*`, then `sts:TagSession`, then `sts:SetSourceIdentity`;
+/// the first denial ends it and is returned.
+fn decide_each(
+    emulator: &Emulator,
+    set: &PolicySetSpec,
+    principal: &Principal,
+    actions: &[&str],
+    resource: &str,
+    context: &Context,
+    trail: &mut Trail,
+) -> Result<Option<Decision>, AwsError> {
+    for action in actions {
+        let request = Request {
+            principal: principal.clone(),
+            action: action.to_string(),
+            resource: resource.to_string(),
+            resource_account: None,
+            context: context.clone(),
+        };
+        let decision = emulator
+            .authorizer
+            .decide(set, &request)
+            .map_err(|e| AwsError::evaluator(&e))?;
+        trail
+            .decisions
+            .push((action.to_string(), resource.to_string(), decision.clone()));
+        if !decision.is_allowed() {
+            return Ok(Some(decision));
+        }
+    }
+    Ok(None)
 }
 
 /// The keys that verify tokens of `provider`: a built-in issuer's own, or
@@ -463,27 +482,11 @@ pub fn assume_role(
     if input.source_identity.is_some() {
         actions.push("sts:SetSourceIdentity");
     }
-    for action in actions {
-        let request = Request {
-            principal: caller.principal.clone(),
-            action: action.to_string(),
-            resource: role.arn.clone(),
-            resource_account: None,
-            context: context.clone(),
-        };
-        let decision = emulator
-            .authorizer
-            .decide(&set, &request)
-            .map_err(|e| AwsError::evaluator(&e))?;
-        let allowed = decision.is_allowed();
-        let message = decision.message.clone();
-        trail.decisions.push((action.to_string(), role.arn.clone(), decision));
-        if !allowed {
-            // The engine words the message as AWS does; the role ARN as the caller gave it.
-            return Err(AwsError::access_denied(
-                message.unwrap_or_else(|| not_authorized(caller).message),
-            ));
-        }
+    if let Some(denial) = decide_each(emulator, &set, &caller.principal, &actions, &role.arn, &context, trail)? {
+        // The engine words the message as AWS does.
+        return Err(AwsError::access_denied(
+            denial.message.unwrap_or_else(|| not_authorized(caller).message),
+        ));
     }
 
     let chained = caller_session.is_some();

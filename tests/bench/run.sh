@@ -7,6 +7,12 @@
 #   bash tests/bench/run.sh [sts_peers.py args...]
 #   bash tests/bench/run.sh --write-benchmarks BENCHMARKS.md   # refresh its section there
 #
+# DynamoDB (GetItem and Query signed by the seed chain's reader session, against
+# moto, fakecloud when installed, and the canned baseline; tests/bench/ddb_peers.py):
+#
+#   bash tests/bench/run.sh dynamodb [ddb_peers.py args...]
+#   bash tests/bench/run.sh dynamodb --write-benchmarks BENCHMARKS.md
+#
 # Needs Python >= 3.9 with venv and access to PyPI (once). The virtualenv lives
 # in target/bench-venv (ignored by git) and gets the hash-pinned packages of
 # tests/bench/requirements.txt; they are reinstalled only when that file (or
@@ -14,6 +20,12 @@
 # measure an already built binary.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+script=tests/bench/sts_peers.py
+if [ "${1:-}" = dynamodb ]; then
+    script=tests/bench/ddb_peers.py
+    shift
+fi
 
 if [ -z "${ROLECHAIN_BIN:-}" ]; then
     cargo build -q --locked --release -p rolechain
@@ -65,4 +77,4 @@ fi
 
 # The peers are spawned with nothing of the developer's AWS setup.
 exec env -i PATH="$PATH" HOME="${HOME:-/tmp}" LANG=C.UTF-8 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
-    "$venv/bin/python" tests/bench/sts_peers.py --rolechain "$ROLECHAIN_BIN" "$@"
+    "$venv/bin/python" "$script" --rolechain "$ROLECHAIN_BIN" "$@"

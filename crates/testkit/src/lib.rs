@@ -187,20 +187,7 @@ impl Lab {
 
     /// An SDK config signing with static credentials (an IAM user's access key).
     pub fn static_config(&self, access_key_id: &str, secret: &str) -> aws_config::SdkConfig {
-        aws_config::SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(self.emulator.region.clone()))
-            .endpoint_url(IN_PROCESS_ENDPOINT)
-            .http_client(self.http_client())
-            .time_source(self.time_source())
-            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-                access_key_id,
-                secret,
-                None,
-                None,
-                "rolechain-testkit",
-            )))
-            .build()
+        self.credentials_config(Credentials::new(access_key_id, secret, None, None, "rolechain-testkit"))
     }
 
     /// An SDK config signing with temporary credentials (an STS session).
@@ -210,19 +197,23 @@ impl Lab {
         secret: &str,
         session_token: &str,
     ) -> aws_config::SdkConfig {
+        self.credentials_config(Credentials::new(
+            access_key_id,
+            secret,
+            Some(session_token.to_string()),
+            None,
+            "rolechain-testkit",
+        ))
+    }
+
+    fn credentials_config(&self, credentials: Credentials) -> aws_config::SdkConfig {
         aws_config::SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(self.emulator.region.clone()))
             .endpoint_url(IN_PROCESS_ENDPOINT)
             .http_client(self.http_client())
             .time_source(self.time_source())
-            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-                access_key_id,
-                secret,
-                Some(session_token.to_string()),
-                None,
-                "rolechain-testkit",
-            )))
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
             .build()
     }
 

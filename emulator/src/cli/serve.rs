@@ -109,6 +109,7 @@ async fn serve(args: ServeArgs, started: Instant) -> Result<(), String> {
     let listening = listen::start(emulator.clone(), args.host, args.port, args.issuer_port)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.host))?;
+    let stop = stop_signal();
     // One machine-readable line: what a script or test needs to reach us.
     println!(
         "{}",
@@ -128,7 +129,7 @@ async fn serve(args: ServeArgs, started: Instant) -> Result<(), String> {
         listening.issuer_url(),
         listening.endpoint_url()
     );
-    wait_for_stop().await;
+    stop.await;
     listening.stop().await;
     // A CA file we chose ourselves is ours to clean up; one the user named stays.
     if args.ca_out.is_none() {
@@ -137,24 +138,31 @@ async fn serve(args: ServeArgs, started: Instant) -> Result<(), String> {
     Ok(())
 }
 
-async fn wait_for_stop() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = interrupt.await;
-                return;
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is
+/// called (not when first polled), so call it before announcing readiness: a
+/// stop request that arrives right after the ready line must find them.
+#[cfg(unix)]
+fn stop_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async move {
+        match (interrupt, terminate) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
             }
-        };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
+            // Without handlers the default actions stop the process anyway.
+            _ => std::future::pending().await,
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
+}
+
+#[cfg(not(unix))]
+fn stop_signal() -> impl std::future::Future<Output = ()> {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -150,7 +150,7 @@ pub fn authorize(
         let policy = access
             .table
             .as_deref()
-            .and_then(|t| emulator.dynamodb.resource_policy(&target.account, &target.region, t))
+            .and_then(|t| emulator.table_resource_policy(&target.account, &target.region, t))
             .map(|text| {
                 PolicySpec::new(
                     PolicyKind::DynamodbTable,

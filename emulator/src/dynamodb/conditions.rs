@@ -29,7 +29,7 @@ fn key_string(value: &Value) -> Option<String> {
 /// The condition keys of a single-table request (or one transaction item).
 pub fn item_keys(emulator: &Emulator, target: &Target, table: &str, action: &str, body: &Value) -> Context {
     let mut context = Context::new();
-    let keys = emulator.dynamodb.table_keys(&target.account, &target.region, table);
+    let keys = emulator.table_keys(&target.account, &target.region, table);
     // The key schema the request addresses: the index's when it names one.
     let schema = keys
         .as_ref()
@@ -84,7 +84,7 @@ pub fn batch_leading_keys(
     request: &Value,
 ) -> Context {
     let mut context = Context::new();
-    let Some(keys) = emulator.dynamodb.table_keys(&target.account, &target.region, table) else {
+    let Some(keys) = emulator.table_keys(&target.account, &target.region, table) else {
         return context;
     };
     let pk = &keys.partition_key;

@@ -10,4 +10,5 @@ pub mod ops;
 pub mod service;
 pub mod store;
 pub mod table;
+pub mod upstream;
 pub mod value;

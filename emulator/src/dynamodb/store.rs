@@ -6,18 +6,46 @@
 //!
 //! Nothing outside this file mutates a table. An operation reads under read
 //! locks ([`Store::read`]) or, to write, hands [`Store::write`] a closure that
-//! sees the locked tables read-only and returns the [`Change`]s it wants; the
-//! store applies them under the same locks, in order, and passes the batch to
-//! the [`ChangeLog`] (if one is installed) before releasing the locks. Table
-//! creation and deletion go through [`Store::create_table`] and
-//! [`Store::drop_table`], which log a `CreateTable` / `DeleteTable` change the
-//! same way. So a persistence layer only needs to implement `ChangeLog`:
-//! replaying the logged batches in order onto an empty store rebuilds it
-//! (the per-table log order is the commit order, because logging happens
-//! under the table locks). A batch is all-or-nothing: the closure validates
-//! everything first, and applying a validated change cannot fail, so a
-//! transaction is never half-applied.
+//! sees the locked tables read-only and returns the [`Change`]s it wants.
+//! Table creation and deletion go through [`Store::create_table`] and
+//! [`Store::drop_table`], which make a `CreateTable` / `DeleteTable` change
+//! the same way. Replaying the batches in order onto an empty store
+//! ([`Store::replay`]) rebuilds it. A batch is all-or-nothing: the closure
+//! validates everything first, and applying a validated change cannot fail.
 //!
+//! # Durability: log first, apply, answer once durable
+//!
+//! With a [`ChangeLog`] installed (`--state-dir`, see `crate::persist`), a
+//! committed batch goes, in this order:
+//!
+//! 1. under the locks of every table it touches, [`ChangeLog::append`] queues
+//!    it and returns its ticket (its position in the one log order). If the
+//!    log refuses (it has already failed), nothing is applied and the
+//!    operation fails with `InternalServerError`;
+//! 2. still under the locks, the batch is applied in memory and each table it
+//!    touches remembers the ticket;
+//! 3. the locks are released, and the operation waits ([`ChangeLog::wait`])
+//!    until its ticket is durable before it answers. Other writers join the
+//!    same fsync meanwhile (group commit), even on the same table.
+//!
+//! Log order is commit order per table (appending happens under the table
+//! locks), and the log becomes durable in prefixes, so a batch's durability
+//! implies that of every batch it could have depended on.
+//!
+//! Readers wait too: an operation that saw a table (a read, or a write whose
+//! closure refused) waits until the last batch applied to that table is
+//! durable before it answers; one that found a table missing waits for the
+//! last table creation or deletion. So no answer, of any operation, shows a
+//! change that is not durable. The check costs one load when nothing is
+//! pending. If making a batch durable fails, that batch and every later one
+//! answer `InternalServerError`, the log refuses every later append, and
+//! every table holding a change that is not durable answers
+//! `InternalServerError` to every later operation: the change stays in memory
+//! but is never shown, and a restart reloads exactly what was durable.
+//!
+//! [`Store::snapshot`] hands the log a copy of every table taken under all the
+//! locks, a cut of the log order, so that the log can be compacted.
+
 //! # Layout and order
 //!
 //! A table's storage key is `fnv1a64(partition key bytes)` (8 bytes, big
@@ -43,6 +71,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::service::DdbError;
@@ -72,9 +101,33 @@ pub enum Change {
     },
 }
 
-/// Receives each committed batch, in commit order per table.
+/// Where committed batches go to be made durable (see the module doc for the
+/// order of calls). Tickets are positive and increase in append order.
 pub trait ChangeLog: Send + Sync {
-    fn record(&self, changes: &[Change]);
+    /// Queues one batch; called under the locks of the tables it touches,
+    /// before it is applied. Must not wait for I/O. `Err`: the batch is
+    /// refused and not applied.
+    fn append(&self, changes: &[Change]) -> Result<u64, String>;
+    /// Returns once every batch up to `ticket` is durable; `Err` when it
+    /// never will be.
+    fn wait(&self, ticket: u64) -> Result<(), String>;
+    /// Whether a snapshot is due; `true` at most once per due snapshot (the
+    /// caller then calls [`Store::snapshot`]).
+    fn snapshot_due(&self) -> bool {
+        false
+    }
+    /// Queues a snapshot: every table with its items, as they are after
+    /// every batch appended so far (called under every lock of the store).
+    fn snapshot(&self, _tables: Vec<(TableDef, Vec<Item>)>) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// A durability failure, as the client sees it.
+fn not_durable(message: String) -> DdbError {
+    let mut e = DdbError::new("InternalServerError", format!("The state directory failed: {message}"));
+    e.status = 500;
+    e
 }
 
 /// One table: its definition, its items and its indexes.
@@ -84,6 +137,8 @@ pub struct TableState {
     /// Set under the write lock when the table is deleted, so an operation
     /// that found the table just before cannot write into it afterwards.
     dropped: bool,
+    /// The ticket of the last logged batch applied here (0: none).
+    seq: u64,
     items: BTreeMap<Vec<u8>, Item>,
     size: u64,
     indexes: Vec<IndexState>,
@@ -99,6 +154,8 @@ type Shared = Arc<RwLock<TableState>>;
 
 pub struct Store {
     catalog: RwLock<BTreeMap<TableKey, Shared>>,
+    /// The ticket of the last table creation or deletion.
+    catalog_seq: AtomicU64,
     log: RwLock<Option<Arc<dyn ChangeLog>>>,
 }
 
@@ -130,21 +187,110 @@ impl Store {
     pub fn new() -> Store {
         Store {
             catalog: RwLock::new(BTreeMap::new()),
+            catalog_seq: AtomicU64::new(0),
             log: RwLock::new(None),
         }
     }
 
-    /// Installs the sink every later committed change goes to.
+    /// Installs the sink every later committed change goes to. Install it
+    /// before the store serves anything (waiting callers hold a read lock on
+    /// it).
     pub fn set_change_log(&self, log: Arc<dyn ChangeLog>) {
         *wr(&self.log) = Some(log);
     }
 
-    fn record(&self, changes: &[Change]) {
-        if changes.is_empty() {
-            return;
+    fn change_log(&self) -> Option<Arc<dyn ChangeLog>> {
+        rd(&self.log).clone()
+    }
+
+    /// Queues a batch in the log (if any): its ticket, 0 without a log.
+    fn append(&self, changes: &[Change]) -> Result<u64, DdbError> {
+        match self.change_log() {
+            Some(log) if !changes.is_empty() => log.append(changes).map_err(not_durable),
+            _ => Ok(0),
         }
-        if let Some(log) = rd(&self.log).as_ref() {
-            log.record(changes);
+    }
+
+    /// Waits until `ticket` is durable (0: nothing to wait for).
+    fn settle(&self, ticket: u64) -> Result<(), DdbError> {
+        if ticket == 0 {
+            return Ok(());
+        }
+        // No clone of the Arc: reads come here too, from every core.
+        match rd(&self.log).as_ref() {
+            Some(log) => log.wait(ticket).map_err(not_durable),
+            None => Ok(()),
+        }
+    }
+
+    /// The ticket an operation that saw these tables must wait for.
+    fn seen<G: std::ops::Deref<Target = TableState>>(&self, guards: &[Option<G>]) -> u64 {
+        let mut need = 0;
+        for g in guards {
+            match g {
+                Some(t) => need = need.max(t.seq),
+                None => need = need.max(self.catalog_seq.load(Ordering::Acquire)),
+            }
+        }
+        need
+    }
+
+    /// Copies every table under all the locks (the catalog's, then the
+    /// tables' in key order) and hands the copy to the log as a snapshot: no
+    /// batch can be appended meanwhile, so the copy is a cut of the log order.
+    pub fn snapshot(&self) -> Result<(), String> {
+        let Some(log) = self.change_log() else { return Ok(()) };
+        let catalog = rd(&self.catalog);
+        let guards: Vec<RwLockReadGuard<'_, TableState>> = catalog.values().map(|s| rd(s)).collect();
+        let tables = guards
+            .iter()
+            .map(|t| (t.def.clone(), t.items.values().cloned().collect()))
+            .collect();
+        log.snapshot(tables)
+    }
+
+    /// Applies logged batches (a snapshot's, then the log's) without logging
+    /// them again: how a persistence layer reloads the store. A change to a
+    /// table that does not exist is skipped.
+    pub fn replay(&self, changes: &[Change]) {
+        for change in changes {
+            match change {
+                Change::CreateTable(def) => {
+                    let key = (def.account.clone(), def.region.clone(), def.name.clone());
+                    let state = TableState {
+                        indexes: def.indexes.iter().map(|_| IndexState::default()).collect(),
+                        def: (**def).clone(),
+                        dropped: false,
+                        seq: 0,
+                        items: BTreeMap::new(),
+                        size: 0,
+                    };
+                    wr(&self.catalog).insert(key, Arc::new(RwLock::new(state)));
+                }
+                Change::DeleteTable(key) => {
+                    wr(&self.catalog).remove(key);
+                }
+                Change::Put { table, .. } | Change::Delete { table, .. } => {
+                    if let Some(shared) = self.shared(table) {
+                        wr(&shared).apply(change);
+                    }
+                }
+                Change::UpdateTable(def) => {
+                    let key = (def.account.clone(), def.region.clone(), def.name.clone());
+                    if let Some(shared) = self.shared(&key) {
+                        wr(&shared).apply(change);
+                    }
+                }
+            }
+        }
+    }
+
+    /// After a logged write: takes a snapshot when the log says one is due.
+    fn maybe_snapshot(&self) {
+        if self.change_log().is_some_and(|log| log.snapshot_due())
+            && let Err(e) = self.snapshot()
+        {
+            tracing::error!("cannot queue a snapshot of the DynamoDB tables: {e}");
         }
     }
 
@@ -153,33 +299,45 @@ impl Store {
     }
 
     /// Table names of one account and region, in name order.
+    /// Waits for the last creation or deletion to be durable first (if that
+    /// fails, the names are still returned: every operation on a table whose
+    /// creation is not durable then fails).
     pub fn table_names(&self, account: &str, region: &str) -> Vec<String> {
-        rd(&self.catalog)
+        let names = rd(&self.catalog)
             .keys()
             .filter(|(a, r, _)| a == account && r == region)
             .map(|(_, _, n)| n.clone())
-            .collect()
+            .collect();
+        let _ = self.settle(self.catalog_seq.load(Ordering::Acquire));
+        names
     }
 
     pub fn create_table(&self, def: TableDef) -> Result<(), DdbError> {
         let key = (def.account.clone(), def.region.clone(), def.name.clone());
         let mut catalog = wr(&self.catalog);
         if catalog.contains_key(&key) {
+            // Its creation, at or before the last one, is durable first.
+            let need = self.catalog_seq.load(Ordering::Acquire);
+            drop(catalog);
+            self.settle(need)?;
             return Err(DdbError::new(
                 "ResourceInUseException",
                 format!("Table already exists: {}", def.name),
             ));
         }
+        let ticket = self.append(&[Change::CreateTable(Box::new(def.clone()))])?;
         let state = TableState {
             indexes: def.indexes.iter().map(|_| IndexState::default()).collect(),
-            def: def.clone(),
+            def,
             dropped: false,
+            seq: ticket,
             items: BTreeMap::new(),
             size: 0,
         };
         catalog.insert(key, Arc::new(RwLock::new(state)));
-        self.record(&[Change::CreateTable(Box::new(def))]);
-        Ok(())
+        self.catalog_seq.fetch_max(ticket, Ordering::AcqRel);
+        drop(catalog);
+        self.settle(ticket)
     }
 
     /// Removes a table after `check` (run under its write lock) allows it;
@@ -191,15 +349,32 @@ impl Store {
     ) -> Result<Option<R>, DdbError> {
         let mut catalog = wr(&self.catalog);
         let Some(shared) = catalog.get(key).cloned() else {
+            let need = self.catalog_seq.load(Ordering::Acquire);
+            drop(catalog);
+            self.settle(need)?;
             return Ok(None);
         };
         let mut state = wr(&shared);
-        let out = check(&state)?;
+        let out = match check(&state) {
+            Ok(out) => out,
+            Err(e) => {
+                let need = state.seq;
+                drop(state);
+                drop(catalog);
+                self.settle(need)?;
+                return Err(e);
+            }
+        };
+        let ticket = self.append(&[Change::DeleteTable(key.clone())])?;
         state.dropped = true;
+        state.seq = state.seq.max(ticket);
         state.items = BTreeMap::new();
         state.indexes.clear();
         catalog.remove(key);
-        self.record(&[Change::DeleteTable(key.clone())]);
+        self.catalog_seq.fetch_max(ticket, Ordering::AcqRel);
+        drop(state);
+        drop(catalog);
+        self.settle(ticket)?;
         Ok(Some(out))
     }
 
@@ -219,14 +394,21 @@ impl Store {
                 guards[i] = Some(rd(s));
             }
         }
-        let views = views(keys, &guards);
-        f(&views)
+        let need = self.seen(&guards);
+        let out = {
+            let views = views(keys, &guards);
+            f(&views)
+        };
+        drop(guards);
+        self.settle(need)?;
+        out
     }
 
     /// Runs `f` on the tables named under write locks (taken in key order,
-    /// so concurrent writers never deadlock), then applies the changes it
-    /// returns, all of them, and logs them. `f` sees the tables as they are
-    /// and must refuse (return Err) before anything is applied.
+    /// so concurrent writers never deadlock), then logs the changes it
+    /// returns, applies them, all of them, and returns once they are durable.
+    /// `f` sees the tables as they are and must refuse (return Err) before
+    /// anything is applied.
     pub fn write<R>(
         &self,
         keys: &[TableKey],
@@ -240,10 +422,21 @@ impl Store {
                 guards[i] = Some(wr(s));
             }
         }
-        let (out, changes) = {
+        let mut need = self.seen(&guards);
+        let outcome = {
             let views = views(keys, &guards);
-            f(&views)?
+            f(&views)
         };
+        let (out, changes) = match outcome {
+            Ok(done) => done,
+            Err(e) => {
+                drop(guards);
+                self.settle(need)?;
+                return Err(e);
+            }
+        };
+        let ticket = self.append(&changes)?;
+        need = need.max(ticket);
         for change in &changes {
             let target = match change {
                 Change::Put { table, .. } | Change::Delete { table, .. } => Some(table.clone()),
@@ -256,9 +449,14 @@ impl Store {
             };
             if let Some(state) = guards[i].as_deref_mut() {
                 state.apply(change);
+                state.seq = state.seq.max(ticket);
             }
         }
-        self.record(&changes);
+        drop(guards);
+        self.settle(need)?;
+        if ticket != 0 {
+            self.maybe_snapshot();
+        }
         Ok(out)
     }
 }

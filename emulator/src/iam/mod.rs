@@ -58,7 +58,12 @@ pub fn handle(
     trail.recipient_account = Some(caller.account.clone());
     // Known before anything is checked, so refused calls are audited with their caller too.
     trail.identity = Some(crate::audit::user_identity(&emulator.read_state(), caller));
-    wire::dispatch(emulator, caller, action, params, request_id, trail)
+    let reads_only = ["Get", "List", "Simulate"].iter().any(|p| action.starts_with(p));
+    if reads_only {
+        return wire::dispatch(emulator, caller, action, params, request_id, trail);
+    }
+    // A change is saved (with `--state-dir`) before the answer leaves.
+    emulator.persist_iam_change(|| wire::dispatch(emulator, caller, action, params, request_id, trail))
 }
 
 /// What one IAM call asks to do, for its authorization: the action, the ARN

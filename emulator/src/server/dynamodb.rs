@@ -7,11 +7,11 @@ use axum::body::Body;
 use axum::http::{Response, StatusCode, header};
 use serde_json::{Value, json};
 
-use super::RawRequest;
-use crate::audit::{self, Call};
+use super::{CallName, RawRequest, record_call};
 use crate::auth::{self, Service};
 use crate::dynamodb::access;
 use crate::dynamodb::service::DdbError;
+use crate::dynamodb::upstream::{Answer, Reply};
 use crate::emulator::Emulator;
 use crate::sts::Trail;
 
@@ -23,49 +23,45 @@ pub fn serves(raw: &RawRequest) -> bool {
     raw.header("x-amz-target").is_some_and(|t| t.starts_with(TARGET_PREFIX))
 }
 
-pub fn handle(emulator: &Emulator, raw: &RawRequest, request_id: &str) -> Response<Body> {
+pub async fn handle(emulator: &Emulator, raw: &RawRequest, request_id: &str) -> Response<Body> {
     let operation = raw
         .header("x-amz-target")
         .and_then(|t| t.strip_prefix(TARGET_PREFIX))
         .unwrap_or_default()
         .to_string();
     let mut trail = Trail::default();
-    let outcome = dispatch(emulator, raw, &operation, &mut trail);
-    let call = Call {
+    let outcome = dispatch(emulator, raw, &operation, &mut trail).await;
+    let name = CallName {
         event_source: "dynamodb.amazonaws.com",
         event_name: &operation,
         region: &emulator.region,
-        request_id,
-        source_ip: &raw.source_ip,
-        user_agent: &raw.user_agent,
-        time: emulator.clock.now(),
-        recipient_account: trail.recipient_account.as_deref(),
     };
-    let identity = trail
-        .identity
-        .take()
-        .unwrap_or_else(|| audit::unknown_identity(auth::claimed_access_key(&raw.signed()).as_deref()));
-    let decisions: Vec<(&str, &str, _)> = trail
-        .decisions
-        .iter()
-        .map(|(a, r, d)| (a.as_str(), r.as_str(), d))
-        .collect();
     let parameters = audit_parameters(&raw.body);
     match outcome {
-        Ok(body) => {
-            emulator
-                .audit
-                .record(audit::event(&call, identity, parameters, Ok(Value::Null), &decisions));
+        Ok(Answer::Local(body)) => {
+            record_call(emulator, raw, request_id, name, trail, parameters, Ok(Value::Null));
             json_answer(StatusCode::OK, body.to_string(), request_id)
         }
+        Ok(Answer::Upstream(reply)) => {
+            // The audit records the upstream's answer: its error code and message when it failed.
+            let failure = reply.error();
+            let outcome = match &failure {
+                Some((code, message)) => Err((code.as_str(), message.as_str())),
+                None => Ok(Value::Null),
+            };
+            record_call(emulator, raw, request_id, name, trail, parameters, outcome);
+            upstream_answer(reply, request_id)
+        }
         Err(error) => {
-            emulator.audit.record(audit::event(
-                &call,
-                identity,
+            record_call(
+                emulator,
+                raw,
+                request_id,
+                name,
+                trail,
                 parameters,
                 Err((error.code, &error.message)),
-                &decisions,
-            ));
+            );
             json_answer(
                 StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST),
                 error_body(&error).to_string(),
@@ -75,7 +71,12 @@ pub fn handle(emulator: &Emulator, raw: &RawRequest, request_id: &str) -> Respon
     }
 }
 
-fn dispatch(emulator: &Emulator, raw: &RawRequest, operation: &str, trail: &mut Trail) -> Result<Value, DdbError> {
+async fn dispatch(
+    emulator: &Emulator,
+    raw: &RawRequest,
+    operation: &str,
+    trail: &mut Trail,
+) -> Result<Answer, DdbError> {
     let caller = auth::authenticate(emulator, &raw.signed(), Service::DynamoDb).map_err(|e| DdbError {
         code: static_code(&e.code),
         message: e.message,
@@ -84,7 +85,7 @@ fn dispatch(emulator: &Emulator, raw: &RawRequest, operation: &str, trail: &mut 
     })?;
     {
         let state = emulator.read_state();
-        trail.identity = Some(audit::user_identity(&state, &caller));
+        trail.identity = Some(crate::audit::user_identity(&state, &caller));
     }
     let input: Value = match serde_json::from_slice(&raw.body) {
         Ok(v @ Value::Object(_)) => v,
@@ -99,17 +100,27 @@ fn dispatch(emulator: &Emulator, raw: &RawRequest, operation: &str, trail: &mut 
     };
     let target = access::resolve(emulator, &caller, operation, &input)?;
     trail.recipient_account = Some(target.account.clone());
+    // Upstream mode: the key schemas authorization needs come from the upstream.
+    if let Some(upstream) = &emulator.upstream {
+        upstream.prepare(&target, operation, &emulator.clock).await?;
+    }
     access::authorize(emulator, &caller, operation, &input, &target, trail)?;
     if operation == "PutResourcePolicy" {
         check_resource_policy(&target.input)?;
     }
-    emulator.dynamodb.execute(
-        &target.account,
-        &target.region,
-        operation,
-        &target.input,
-        emulator.clock.now(),
-    )
+    if let Some(upstream) = &emulator.upstream {
+        return upstream.execute(&target, operation, &emulator.clock).await;
+    }
+    emulator
+        .dynamodb
+        .execute(
+            &target.account,
+            &target.region,
+            operation,
+            &target.input,
+            emulator.clock.now(),
+        )
+        .map(Answer::Local)
 }
 
 /// A table's resource policy is checked by the engine as a DynamoDB table
@@ -185,6 +196,19 @@ fn json_answer(status: StatusCode, body: String, request_id: &str) -> Response<B
         .header("x-amzn-RequestId", request_id)
         .header("x-amz-crc32", crc.to_string())
         .body(Body::from(body))
+        .unwrap_or_default()
+}
+
+/// The upstream's answer as it came (status, body, `x-amz-crc32`), with our
+/// request id, the one the audit event carries.
+fn upstream_answer(reply: Reply, request_id: &str) -> Response<Body> {
+    let crc = reply.crc32.unwrap_or_else(|| crc32fast::hash(&reply.body).to_string());
+    Response::builder()
+        .status(StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header(header::CONTENT_TYPE, "application/x-amz-json-1.0")
+        .header("x-amzn-RequestId", request_id)
+        .header("x-amz-crc32", crc)
+        .body(Body::from(reply.body))
         .unwrap_or_default()
 }
 

@@ -124,7 +124,7 @@ async fn aws(State(emulator): State<Arc<Emulator>>, request: Request<Body>) -> R
         Err(response) => return response,
     };
     if dynamodb::serves(&raw) {
-        return dynamodb::handle(&emulator, &raw, &ids::request_id());
+        return dynamodb::handle(&emulator, &raw, &ids::request_id()).await;
     }
     let body_is_form = raw.method == "POST";
     let params = if body_is_form {
@@ -154,6 +154,49 @@ async fn aws(State(emulator): State<Arc<Emulator>>, request: Request<Body>) -> R
             &request_id,
         ),
     }
+}
+
+/// What the audit event of a call names: the service and the operation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallName<'a> {
+    pub event_source: &'a str,
+    pub event_name: &'a str,
+    pub region: &'a str,
+}
+
+/// Records one call's audit event: who called (from the trail, else the
+/// access key the request named), what was decided, and how it ended.
+pub(crate) fn record_call(
+    emulator: &Emulator,
+    raw: &RawRequest,
+    request_id: &str,
+    name: CallName<'_>,
+    mut trail: crate::sts::Trail,
+    parameters: serde_json::Value,
+    outcome: Result<serde_json::Value, (&str, &str)>,
+) {
+    let call = crate::audit::Call {
+        event_source: name.event_source,
+        event_name: name.event_name,
+        region: name.region,
+        request_id,
+        source_ip: &raw.source_ip,
+        user_agent: &raw.user_agent,
+        time: emulator.clock.now(),
+        recipient_account: trail.recipient_account.as_deref(),
+    };
+    let identity = trail
+        .identity
+        .take()
+        .unwrap_or_else(|| crate::audit::unknown_identity(crate::auth::claimed_access_key(&raw.signed()).as_deref()));
+    let decisions: Vec<(&str, &str, _)> = trail
+        .decisions
+        .iter()
+        .map(|(a, r, d)| (a.as_str(), r.as_str(), d))
+        .collect();
+    emulator
+        .audit
+        .record(crate::audit::event(&call, identity, parameters, outcome, &decisions));
 }
 
 /// An awsQuery success: XML with the request id header.

@@ -4,8 +4,7 @@ use axum::body::Body;
 use axum::http::Response;
 use serde_json::{Value, json};
 
-use super::{RawRequest, query_error, query_ok};
-use crate::audit::{self, Call};
+use super::{CallName, RawRequest, query_error, query_ok, record_call};
 use crate::auth::{self, Service};
 use crate::clock::iso8601;
 use crate::emulator::Emulator;
@@ -36,45 +35,35 @@ pub async fn handle(emulator: &Emulator, raw: &RawRequest, params: &QueryParams,
     let action = params.action().unwrap_or_default().to_string();
     let mut trail = Trail::default();
     let outcome = dispatch(emulator, raw, params, &action, request_id, &mut trail).await;
-    let call = Call {
+    let name = CallName {
         event_source: "sts.amazonaws.com",
         event_name: &action,
         region: &emulator.region,
-        request_id,
-        source_ip: &raw.source_ip,
-        user_agent: &raw.user_agent,
-        time: emulator.clock.now(),
-        recipient_account: trail.recipient_account.as_deref(),
     };
-    let identity = trail
-        .identity
-        .take()
-        .unwrap_or_else(|| audit::unknown_identity(auth::claimed_access_key(&raw.signed()).as_deref()));
-    let decisions: Vec<(&str, &str, _)> = trail
-        .decisions
-        .iter()
-        .map(|(a, r, d)| (a.as_str(), r.as_str(), d))
-        .collect();
     let parameters = request_parameters(params);
     match outcome {
         Ok((body, response_elements)) => {
-            emulator.audit.record(audit::event(
-                &call,
-                identity,
+            record_call(
+                emulator,
+                raw,
+                request_id,
+                name,
+                trail,
                 parameters,
                 Ok(response_elements),
-                &decisions,
-            ));
+            );
             query_ok(body, request_id)
         }
         Err(error) => {
-            emulator.audit.record(audit::event(
-                &call,
-                identity,
+            record_call(
+                emulator,
+                raw,
+                request_id,
+                name,
+                trail,
                 parameters,
                 Err((&error.code, &error.message)),
-                &decisions,
-            ));
+            );
             query_error(NAMESPACE, &error, request_id)
         }
     }

@@ -1075,7 +1075,10 @@ fn change_log_sees_every_commit_in_order() {
     #[derive(Default)]
     struct Log(Mutex<Vec<String>>);
     impl ChangeLog for Log {
-        fn record(&self, changes: &[Change]) {
+        fn wait(&self, _ticket: u64) -> Result<(), String> {
+            Ok(())
+        }
+        fn append(&self, changes: &[Change]) -> Result<u64, String> {
             for c in changes {
                 let s = match c {
                     Change::CreateTable(d) => format!("create {}", d.name),
@@ -1086,6 +1089,7 @@ fn change_log_sees_every_commit_in_order() {
                 };
                 self.0.lock().unwrap().push(s);
             }
+            Ok(self.0.lock().unwrap().len() as u64)
         }
     }
     let t = Tables::new();
