@@ -167,6 +167,9 @@ pub struct Call<'a> {
     pub time: i64,
     /// The account whose resources the call touched.
     pub recipient_account: Option<&'a str>,
+    /// For a data event (DynamoDB's item operations), the resources it
+    /// touched, with their CloudTrail type; empty for management events.
+    pub data_resources: &'a [(String, &'static str)],
 }
 
 /// Builds a CloudTrail-shaped event.
@@ -202,7 +205,21 @@ pub fn event(
     event.insert("eventID".into(), json!(uuid::Uuid::new_v4().to_string()));
     event.insert("readOnly".into(), json!(is_read_only(call.event_name)));
     event.insert("eventType".into(), json!("AwsApiCall"));
-    event.insert("managementEvent".into(), json!(true));
+    if call.data_resources.is_empty() {
+        event.insert("managementEvent".into(), json!(true));
+        event.insert("eventCategory".into(), json!("Management"));
+    } else {
+        // CloudTrail logs item-level calls as data events, naming the resources.
+        event.insert("managementEvent".into(), json!(false));
+        event.insert("eventCategory".into(), json!("Data"));
+        let account = call.recipient_account.unwrap_or_default();
+        let resources: Vec<Value> = call
+            .data_resources
+            .iter()
+            .map(|(arn, kind)| json!({ "accountId": account, "type": kind, "ARN": arn }))
+            .collect();
+        event.insert("resources".into(), Value::Array(resources));
+    }
     if let Some(account) = call.recipient_account {
         event.insert("recipientAccountId".into(), json!(account));
     }

@@ -75,6 +75,21 @@ async fn the_seed_chain_ends_in_get_item() {
             "User: arn:aws:sts::222222222222:assumed-role/dynamodb-reader/dev-dynamodb-reader is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:eu-west-2:222222222222:table/orders because no identity-based policy allows the dynamodb:PutItem action"
         )
     );
+    // CloudTrail's data event for the denial, naming the table.
+    let events = lab.audit(&rolechain::audit::AuditFilter {
+        event_name: Some("PutItem".into()),
+        denied: Some(true),
+        ..Default::default()
+    });
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["eventCategory"], "Data");
+    assert_eq!(events[0]["managementEvent"], false);
+    assert_eq!(
+        events[0]["resources"][0]["ARN"],
+        "arn:aws:dynamodb:eu-west-2:222222222222:table/orders"
+    );
+    assert_eq!(events[0]["resources"][0]["type"], "AWS::DynamoDB::Table");
+    assert_eq!(events[0]["errorCode"], "AccessDeniedException");
     // Nothing was written.
     let admin = aws_sdk_dynamodb::Client::new(&lab.static_config(SEED_ADMIN_B.0, SEED_ADMIN_B.1));
     let none = admin

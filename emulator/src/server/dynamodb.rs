@@ -32,6 +32,7 @@ pub async fn handle(emulator: &Emulator, raw: &RawRequest, request_id: &str) -> 
     let mut trail = Trail::default();
     let outcome = dispatch(emulator, raw, &operation, &mut trail).await;
     let name = CallName {
+        data_resource_type: is_data_event(&operation).then_some("AWS::DynamoDB::Table"),
         event_source: "dynamodb.amazonaws.com",
         event_name: &operation,
         region: &emulator.region,
@@ -121,6 +122,23 @@ async fn dispatch(
             emulator.clock.now(),
         )
         .map(Answer::Local)
+}
+
+/// DynamoDB's item-level operations, which CloudTrail logs as data events.
+fn is_data_event(operation: &str) -> bool {
+    matches!(
+        operation,
+        "GetItem"
+            | "PutItem"
+            | "UpdateItem"
+            | "DeleteItem"
+            | "Query"
+            | "Scan"
+            | "BatchGetItem"
+            | "BatchWriteItem"
+            | "TransactGetItems"
+            | "TransactWriteItems"
+    )
 }
 
 /// A table's resource policy is checked by the engine as a DynamoDB table

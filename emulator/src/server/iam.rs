@@ -27,6 +27,7 @@ pub fn handle(emulator: &Emulator, raw: &RawRequest, params: &QueryParams, reque
     let outcome = auth::authenticate(emulator, &raw.signed(), Service::Iam)
         .and_then(|caller| iam::handle(emulator, &caller, params, request_id, &mut trail));
     let name = CallName {
+        data_resource_type: None,
         event_source: "iam.amazonaws.com",
         event_name: &action,
         region: "us-east-1",

@@ -162,6 +162,9 @@ pub(crate) struct CallName<'a> {
     pub event_source: &'a str,
     pub event_name: &'a str,
     pub region: &'a str,
+    /// A data event's CloudTrail resource type (`AWS::DynamoDB::Table`); the
+    /// resources are those the call's decisions were about.
+    pub data_resource_type: Option<&'static str>,
 }
 
 /// Records one call's audit event: who called (from the trail, else the
@@ -175,7 +178,16 @@ pub(crate) fn record_call(
     parameters: serde_json::Value,
     outcome: Result<serde_json::Value, (&str, &str)>,
 ) {
+    let data_resources: Vec<(String, &'static str)> = match name.data_resource_type {
+        Some(kind) => {
+            let mut arns: Vec<String> = trail.decisions.iter().map(|(_, r, _)| r.clone()).collect();
+            arns.dedup();
+            arns.into_iter().map(|arn| (arn, kind)).collect()
+        }
+        None => Vec::new(),
+    };
     let call = crate::audit::Call {
+        data_resources: &data_resources,
         event_source: name.event_source,
         event_name: name.event_name,
         region: name.region,

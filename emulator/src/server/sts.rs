@@ -36,6 +36,7 @@ pub async fn handle(emulator: &Emulator, raw: &RawRequest, params: &QueryParams,
     let mut trail = Trail::default();
     let outcome = dispatch(emulator, raw, params, &action, request_id, &mut trail).await;
     let name = CallName {
+        data_resource_type: None,
         event_source: "sts.amazonaws.com",
         event_name: &action,
         region: &emulator.region,
