@@ -32,49 +32,10 @@ if [ -z "${ROLECHAIN_BIN:-}" ]; then
     ROLECHAIN_BIN="$PWD/target/release/rolechain"
 fi
 
-python=""
-for candidate in ${PYTHON:-} python3 python; do
-    if command -v "$candidate" >/dev/null 2>&1 &&
-        "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' >/dev/null 2>&1; then
-        python="$candidate"
-        break
-    fi
-done
-if [ -z "$python" ]; then
-    echo "tests/bench: needs Python 3.9 or newer as python3 (or set PYTHON=/path/to/python3)" >&2
-    exit 1
-fi
-
-venv=target/bench-venv
-requirements=tests/bench/requirements.txt
-stamp="$venv/.requirements-stamp"
-
-if [ -d "$venv" ] && ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
-    echo "tests/bench: $venv is broken; recreating it" >&2
-    rm -rf "$venv"
-fi
-if [ ! -x "$venv/bin/python" ]; then
-    if ! "$python" -m venv "$venv"; then
-        rm -rf "$venv"
-        echo "tests/bench: '$python -m venv' failed; on Debian or Ubuntu install the venv module (apt-get install python3-venv)" >&2
-        exit 1
-    fi
-fi
-
-want="$("$venv/bin/python" - "$requirements" <<'EOF'
-import hashlib, sys
-digest = hashlib.sha256(open(sys.argv[1], "rb").read())
-digest.update(sys.version.encode())
-print(digest.hexdigest())
-EOF
-)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "tests/bench: installing $requirements into $venv" >&2
-    rm -f "$stamp"
-    "$venv/bin/python" -m pip install --disable-pip-version-check --quiet --require-hashes -r "$requirements"
-    echo "$want" >"$stamp"
-fi
+# A virtualenv with the pinned requirements (tests/lib/venv.sh).
+source tests/lib/venv.sh
+pinned_venv tests/bench target/bench-venv tests/bench/requirements.txt
 
 # The peers are spawned with nothing of the developer's AWS setup.
 exec env -i PATH="$PATH" HOME="${HOME:-/tmp}" LANG=C.UTF-8 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
-    "$venv/bin/python" "$script" --rolechain "$ROLECHAIN_BIN" "$@"
+    "$venv_python" "$script" --rolechain "$ROLECHAIN_BIN" "$@"

@@ -20,52 +20,10 @@ if [ -z "${ROLECHAIN_BIN:-}" ]; then
     export ROLECHAIN_BIN="$PWD/target/debug/rolechain"
 fi
 
-# A Python >= 3.9.
-python=""
-for candidate in ${PYTHON:-} python3 python; do
-    if command -v "$candidate" >/dev/null 2>&1 &&
-        "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' >/dev/null 2>&1; then
-        python="$candidate"
-        break
-    fi
-done
-if [ -z "$python" ]; then
-    echo "tests/upstream: needs Python 3.9 or newer as python3 (or set PYTHON=/path/to/python3); found: $(python3 --version 2>&1 || echo none)" >&2
-    exit 1
-fi
-
-venv=target/upstream-venv
-requirements=tests/upstream/requirements.txt
-stamp="$venv/.requirements-stamp"
-
-# A virtualenv that no longer runs (its Python was removed or upgraded) is rebuilt.
-if [ -d "$venv" ] && ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
-    echo "tests/upstream: $venv is broken; recreating it" >&2
-    rm -rf "$venv"
-fi
-if [ ! -x "$venv/bin/python" ]; then
-    if ! "$python" -m venv "$venv"; then
-        rm -rf "$venv"
-        echo "tests/upstream: '$python -m venv' failed; on Debian or Ubuntu install the venv module (apt-get install python3-venv)" >&2
-        exit 1
-    fi
-fi
-
-# Install the pinned requirements unless the stamp says they are in already.
-want="$("$venv/bin/python" - "$requirements" <<'PY'
-import hashlib, sys
-digest = hashlib.sha256(open(sys.argv[1], "rb").read())
-digest.update(sys.version.encode())
-print(digest.hexdigest())
-PY
-)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "tests/upstream: installing $requirements into $venv" >&2
-    rm -f "$stamp"
-    "$venv/bin/python" -m pip install --disable-pip-version-check --quiet --require-hashes -r "$requirements"
-    echo "$want" >"$stamp"
-fi
+# A virtualenv with the pinned requirements (tests/lib/venv.sh).
+source tests/lib/venv.sh
+pinned_venv tests/upstream target/upstream-venv tests/upstream/requirements.txt
 
 # The test starts moto_server and rolechain itself, on free ports, and gives
 # boto3 an empty AWS setup: nothing of the developer's ~/.aws or AWS_* reaches it.
-exec "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/upstream "$@"
+exec "$venv_python" -m pytest -q -p no:cacheprovider tests/upstream "$@"
