@@ -7,6 +7,7 @@
 //! for HTTP routing, `auth` for SigV4); the services in the middle (`sts`,
 //! `iam`) take and return typed values. One [`clock::Clock`] is shared by all.
 
+pub mod artefacts;
 pub mod audit;
 pub mod auth;
 pub mod authz;

@@ -1,5 +1,8 @@
-//! `rolechain lint`: every finding of each policy document, with the file, the
-//! line, the column and a fix — for a person (human) or a program (json).
+//! `rolechain lint`: every finding of each policy document and each Kubernetes
+//! or ccoctl artefact (CredentialsRequest, Deployment/Pod, Secret, the
+//! `ccoctl aws create-iam-roles` command), with the file, the line, the column
+//! and a fix — for a person (human) or a program (json). Files linted together
+//! are also checked against each other (see `rolechain::artefacts`).
 //!
 //! Exit status: 0 when no document has an error, 1 when one has, 2 for usage
 //! and I/O problems (the caller's `Err`).
@@ -14,6 +17,7 @@ use rolechain_policy::{Finding, PolicyKind, Severity};
 use serde::Serialize;
 
 use super::output::{Color, Style, read_bytes};
+use rolechain::artefacts::{self, Input};
 
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
@@ -28,7 +32,7 @@ pub struct LintArgs {
     /// How to print the findings.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// Policy documents to check; `-` reads standard input.
+    /// Policy documents, manifests or ccoctl commands to check; `-` reads standard input.
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
 }
@@ -46,14 +50,110 @@ enum Format {
 struct Linted {
     name: String,
     text: String,
-    report: LintReport,
+    report: Report,
+}
+
+/// A policy document's report, or an artefact's.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Report {
+    Policy(LintReport),
+    Artefact(ArtefactReport),
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtefactReport {
+    kind: &'static str,
+    kind_inferred: bool,
+    findings: Vec<Finding>,
+}
+
+impl Report {
+    fn findings(&self) -> &[Finding] {
+        match self {
+            Report::Policy(r) => &r.findings,
+            Report::Artefact(r) => &r.findings,
+        }
+    }
+
+    fn has_errors(&self) -> bool {
+        self.findings().iter().any(|f| f.severity == Severity::Error)
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.findings().iter().filter(|f| f.severity == severity).count()
+    }
+
+    /// `kind: X` or `kind: X, inferred`.
+    fn kind_label(&self) -> String {
+        let (kind, inferred) = match self {
+            Report::Policy(r) => (r.kind.to_string(), r.kind_inferred),
+            Report::Artefact(r) => (r.kind.to_string(), r.kind_inferred),
+        };
+        if inferred {
+            format!("kind: {kind}, inferred")
+        } else {
+            format!("kind: {kind}")
+        }
+    }
+}
+
+/// Lints each input as a policy document or an artefact (`--kind` forces policies),
+/// then checks them against each other.
+fn lint_all(inputs: Vec<(String, Vec<u8>)>, kind: Option<PolicyKind>) -> Vec<Linted> {
+    let texts: Vec<String> = inputs
+        .iter()
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+        .collect();
+    let policy: Vec<bool> = texts
+        .iter()
+        .map(|t| kind.is_some() || !artefacts::is_artefact(t))
+        .collect();
+    let as_inputs: Vec<Input<'_>> = texts
+        .iter()
+        .zip(&policy)
+        .map(|(t, &p)| if p { Input::Policy(t) } else { Input::Artefact(t) })
+        .collect();
+    let mut reports = artefacts::lint(&as_inputs).into_iter();
+    inputs
+        .into_iter()
+        .zip(texts)
+        .zip(policy)
+        .map(|(((name, bytes), text), policy)| {
+            let extra = reports.next();
+            let report = if policy {
+                let mut report = lint_bytes(&bytes, kind);
+                if let Some(extra) = extra
+                    && !extra.findings.is_empty()
+                {
+                    report.findings.extend(extra.findings);
+                    report.findings.sort_by(|a, b| {
+                        (a.position.offset, a.severity, a.code).cmp(&(b.position.offset, b.severity, b.code))
+                    });
+                }
+                Report::Policy(report)
+            } else {
+                let extra = extra.unwrap_or(artefacts::FileReport {
+                    kind: "kubernetes",
+                    findings: Vec::new(),
+                });
+                Report::Artefact(ArtefactReport {
+                    kind: extra.kind,
+                    kind_inferred: true,
+                    findings: extra.findings,
+                })
+            };
+            Linted { name, text, report }
+        })
+        .collect()
 }
 
 #[derive(Debug, Serialize)]
 struct JsonEntry<'a> {
     file: &'a str,
     #[serde(flatten)]
-    report: &'a LintReport,
+    report: &'a Report,
 }
 
 pub fn run(args: LintArgs) -> Result<ExitCode, String> {
@@ -61,14 +161,7 @@ pub fn run(args: LintArgs) -> Result<ExitCode, String> {
     for path in &args.files {
         inputs.push(read_bytes(path)?);
     }
-    let linted: Vec<Linted> = inputs
-        .into_iter()
-        .map(|(name, bytes)| Linted {
-            report: lint_bytes(&bytes, args.kind),
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-            name,
-        })
-        .collect();
+    let linted = lint_all(inputs, args.kind);
     let out = match args.format {
         Format::Human => human(&linted, Style::for_stdout()),
         Format::Json => {
@@ -105,12 +198,12 @@ fn human(linted: &[Linted], paint: Style) -> String {
         let lines: Vec<&str> = l.text.split('\n').collect();
         let width = l
             .report
-            .findings
+            .findings()
             .iter()
             .map(|f| f.position.line.to_string().len())
             .max()
             .unwrap_or(1);
-        for f in &l.report.findings {
+        for f in l.report.findings() {
             finding(&mut out, &l.name, &lines, f, width, paint);
             out.push('\n');
         }
@@ -179,11 +272,7 @@ fn summary(out: &mut String, l: &Linted, paint: Style) {
         plural(r.count(Severity::Warning), "warning"),
         plural(r.count(Severity::Suggestion), "suggestion"),
     );
-    let kind = if r.kind_inferred {
-        format!("kind: {}, inferred", r.kind)
-    } else {
-        format!("kind: {}", r.kind)
-    };
+    let kind = r.kind_label();
     let counts = if r.has_errors() {
         paint.color(Color::Red, &counts)
     } else {
@@ -223,7 +312,7 @@ mod tests {
     #[test]
     fn the_caret_lines_up_under_tabs() {
         let text = "{\n\t\"Statement\": {\n\t\t{\n}".to_string();
-        let report = lint_bytes(text.as_bytes(), None);
+        let report = Report::Policy(lint_bytes(text.as_bytes(), None));
         let l = Linted {
             name: "t.json".into(),
             text,
