@@ -12,7 +12,8 @@ Python process:
   decision: identity policy and trust policy), GetCallerIdentity (SigV4 only);
 - moto's server (`python -m moto.server`), the same calls (the roles created
   through its IAM first; moto does not verify tokens or signatures);
-- fakecloud, only when a `fakecloud` binary is on PATH or in ~/.cargo/bin;
+- fakecloud, only when a `fakecloud` binary is on PATH, in ~/.cargo/bin or at
+  /tmp/fakecloud-install/bin/fakecloud (its defaults check no signature, token or policy);
 - a baseline: a trivial HTTP server answering canned STS responses, so what is
   left is boto3's own cost per call.
 
@@ -244,15 +245,34 @@ def moto_command(port: int) -> list:
 
 
 def start_moto(token: str) -> Peer:
-    import boto3
-
     port = free_port()
     process = subprocess.Popen(moto_command(port), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}"
     wait_for(presigned_get_caller_identity(endpoint, "AKIAMOTOBENCHMOTOBEN", "moto-secret"), process)
-    iam = boto3.session.Session(
-        aws_access_key_id="AKIAMOTOBENCHMOTOBEN", aws_secret_access_key="moto-secret", region_name=REGION
-    ).client("iam", endpoint_url=endpoint)
+    return seeded_peer("moto", endpoint, process, token, "AKIAMOTOBENCHMOTOBEN", "moto-secret")
+
+
+def start_fakecloud(binary: str, token: str) -> Peer:
+    port = free_port()
+    # fakecloud's defaults: no SigV4 verification, no IAM enforcement, no token signature check.
+    process = subprocess.Popen(
+        [binary, "--addr", f"127.0.0.1:{port}", "--region", REGION, "--log-level", "error"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    wait_for(endpoint + "/_fakecloud/health", process)
+    return seeded_peer("fakecloud", endpoint, process, token, "AKIAFAKECLOUDBENCHFC", "fakecloud-secret")
+
+
+def seeded_peer(name: str, endpoint: str, process, token: str, key: str, secret: str) -> Peer:
+    """A peer given the seed's provider and two roles through its own IAM."""
+    import boto3
+
+    iam = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret, region_name=REGION).client(
+        "iam", endpoint_url=endpoint
+    )
     trust_a = {
         "Version": "2012-10-17",
         "Statement": [
@@ -278,15 +298,17 @@ def start_moto(token: str) -> Peer:
     )
     role_a = iam.create_role(RoleName=ROLE_A_NAME, AssumeRolePolicyDocument=json.dumps(trust_a))["Role"]["Arn"]
     role_b = iam.create_role(RoleName="dynamodb-reader", AssumeRolePolicyDocument=json.dumps(trust_b))["Role"]["Arn"]
-    return Peer("moto", endpoint, process, role_a, role_b, token, "AKIAMOTOBENCHMOTOBEN", "moto-secret")
+    return Peer(name, endpoint, process, role_a, role_b, token, key, secret)
 
 
 def find_fakecloud() -> str | None:
     found = shutil.which("fakecloud")
     if found:
         return found
-    candidate = Path.home() / ".cargo" / "bin" / "fakecloud"
-    return str(candidate) if candidate.is_file() else None
+    for candidate in (Path.home() / ".cargo" / "bin" / "fakecloud", Path("/tmp/fakecloud-install/bin/fakecloud")):
+        if candidate.is_file():
+            return str(candidate)
+    return None
 
 
 def start_canned() -> Peer:
@@ -554,6 +576,15 @@ def report(results: list, peers: list, cold: dict, args, fakecloud: str | None) 
             f"- {op} ≥ 5× moto's calls/s: through boto3 {ratio:.2f}× ({'holds' if ratio >= 5 else 'does not hold'}); "
             f"raw {raw_ratio:.2f}× ({'holds' if raw_ratio >= 5 else 'does not hold'})."
         )
+    if fakecloud is not None:
+        for op in ("AssumeRoleWithWebIdentity", "AssumeRole"):
+            ratio = by[("rolechain", "boto3", op)].per_second / by[("fakecloud", "boto3", op)].per_second
+            raw_ratio = by[("rolechain", "raw", op)].per_second / by[("fakecloud", "raw", op)].per_second
+            targets.append(
+                f"- {op} ≥ 2× fakecloud's calls/s: through boto3 {ratio:.2f}× "
+                f"({'holds' if ratio >= 2 else 'does not hold'}); raw {raw_ratio:.2f}× "
+                f"({'holds' if raw_ratio >= 2 else 'does not hold'})."
+            )
     cold_rc = statistics.median(cold["rolechain"]) * 1000
     targets.append(f"- cold start ≤ 40 ms: {cold_rc:.1f} ms ({'holds' if cold_rc <= 40 else 'does not hold'}).")
     idle = rc.rss["after a few calls"]
@@ -563,7 +594,7 @@ def report(results: list, peers: list, cold: dict, args, fakecloud: str | None) 
     lines.extend(targets)
     if fakecloud is None:
         lines.append("")
-        lines.append("fakecloud: no `fakecloud` binary on PATH or in ~/.cargo/bin, so not measured.")
+        lines.append("fakecloud: no `fakecloud` binary on PATH, in ~/.cargo/bin or at /tmp/fakecloud-install/bin, so not measured.")
     return "\n".join(lines) + "\n"
 
 
@@ -633,7 +664,11 @@ def main() -> int:
         peers.append(start_moto(rolechain.token))
         fakecloud = find_fakecloud()
         if fakecloud:
-            log(f"fakecloud found at {fakecloud}; its STS is not wired into this bench yet")
+            try:
+                peers.append(start_fakecloud(fakecloud, rolechain.token))
+            except Exception as e:  # a fakecloud without these calls is reported, not fatal
+                log(f"fakecloud at {fakecloud} could not be set up ({e}); leaving it out")
+                fakecloud = None
         peers.append(start_canned())
         results = []
         for peer in peers:
