@@ -288,7 +288,9 @@ def seeded_peer(name: str, endpoint: str, process, token: str, key: str, secret:
         "Statement": [
             {
                 "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{MOTO_ACCOUNT}:role/{ROLE_A_NAME}"},
+                # The account, with the first role's own policy doing the rest:
+                # fakecloud does not match a role principal against a session.
+                "Principal": {"AWS": f"arn:aws:iam::{MOTO_ACCOUNT}:root"},
                 "Action": "sts:AssumeRole",
             }
         ],
@@ -298,6 +300,9 @@ def seeded_peer(name: str, endpoint: str, process, token: str, key: str, secret:
     )
     role_a = iam.create_role(RoleName=ROLE_A_NAME, AssumeRolePolicyDocument=json.dumps(trust_a))["Role"]["Arn"]
     role_b = iam.create_role(RoleName="dynamodb-reader", AssumeRolePolicyDocument=json.dumps(trust_b))["Role"]["Arn"]
+    # As in the seed: the first role's own policy lets it assume the second (fakecloud checks it).
+    allow_b = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_b}]}
+    iam.put_role_policy(RoleName=ROLE_A_NAME, PolicyName="assume-reader", PolicyDocument=json.dumps(allow_b))
     return Peer(name, endpoint, process, role_a, role_b, token, key, secret)
 
 
