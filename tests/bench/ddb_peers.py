@@ -60,6 +60,7 @@ from sts_peers import (
     time_calls,
     wait_for,
     presigned_get_caller_identity,
+    write_section,
 )
 
 REGION = "eu-west-2"
@@ -442,23 +443,6 @@ def report(results: list, peers: list, args, fakecloud: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, body: str) -> None:
-    """Puts the section at the end of the file, replacing an earlier copy of it."""
-    text = path.read_text()
-    section = (
-        f"{SECTION}\n\n```sh\nbash tests/bench/run.sh dynamodb   # --write-benchmarks BENCHMARKS.md rewrites this section\n```\n\n{body}"
-    )
-    if SECTION in text:
-        start = text.index(SECTION)
-        rest = text[start + len(SECTION):]
-        following = rest.find("\n## ")
-        end = len(text) if following < 0 else start + len(SECTION) + following + 1
-        text = text[:start] + section + ("\n" + text[end:] if end < len(text) else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rolechain", default="target/release/rolechain")
@@ -506,7 +490,7 @@ def main() -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     if args.write_benchmarks:
-        write_section(Path(args.write_benchmarks), text)
+        write_section(Path(args.write_benchmarks), text, SECTION, "bash tests/bench/run.sh dynamodb")
         log(f"wrote the section into {args.write_benchmarks}")
     log(f"done in {time.perf_counter() - started:.0f} s")
     return 0

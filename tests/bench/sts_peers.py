@@ -603,17 +603,15 @@ def report(results: list, peers: list, cold: dict, args, fakecloud: str | None) 
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, body: str) -> None:
-    """Puts the section at the end of BENCHMARKS.md, replacing an earlier copy of it."""
+def write_section(path: Path, body: str, heading: str = SECTION, command: str = "bash tests/bench/run.sh") -> None:
+    """Puts the section under `heading` into BENCHMARKS.md, replacing an earlier copy of it (else at the end)."""
     text = path.read_text()
-    section = (
-        f"{SECTION}\n\n```sh\nbash tests/bench/run.sh   # --write-benchmarks BENCHMARKS.md rewrites this section\n```\n\n{body}"
-    )
-    if SECTION in text:
-        start = text.index(SECTION)
-        rest = text[start + len(SECTION):]
+    section = f"{heading}\n\n```sh\n{command}   # --write-benchmarks BENCHMARKS.md rewrites this section\n```\n\n{body}"
+    if heading in text:
+        start = text.index(heading)
+        rest = text[start + len(heading):]
         following = rest.find("\n## ")
-        end = len(text) if following < 0 else start + len(SECTION) + following + 1
+        end = len(text) if following < 0 else start + len(heading) + following + 1
         text = text[:start] + section + ("\n" + text[end:] if end < len(text) else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
