@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 pub struct Endpoint {
     /// The emulator's endpoint (as `rolechain serve` printed it).
     #[arg(long, env = "ROLECHAIN_ENDPOINT", default_value = "http://127.0.0.1:4590")]
-    endpoint: String,
+    pub(super) endpoint: String,
 }
 
 #[derive(Debug, Args)]
@@ -97,7 +97,7 @@ pub fn clock(args: ClockArgs) -> Result<std::process::ExitCode, String> {
 }
 
 /// One admin API call; an error answer becomes its message.
-fn call(endpoint: &str, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+pub(super) fn call(endpoint: &str, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
     let authority = endpoint
         .strip_prefix("http://")
         .ok_or_else(|| format!("--endpoint {endpoint}: expected http://HOST:PORT"))?
