@@ -172,3 +172,18 @@ mod tests {
         assert_eq!(parse_iso8601("yesterday"), None);
     }
 }
+
+/// The virtual clock as the AWS SDK for Rust's time source: an SDK client
+/// given it signs, and judges its cached credentials' expiry, in the
+/// emulated world's time — so a clock jump expires them as it would on AWS.
+#[derive(Debug, Clone)]
+pub struct SdkTimeSource(pub Clock);
+
+impl aws_smithy_async::time::TimeSource for SdkTimeSource {
+    fn now(&self) -> SystemTime {
+        match u64::try_from(self.0.now_millis()) {
+            Ok(ms) => UNIX_EPOCH + Duration::from_millis(ms),
+            Err(_) => UNIX_EPOCH,
+        }
+    }
+}

@@ -123,20 +123,52 @@ fn simulate_usage_errors_exit_2() {
 #[test]
 fn demo_walks_the_chain_as_irsa_promises() {
     let out = run(&["demo"]);
-    assert!(out.status.success());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = stdout(&out);
-    for step in [
-        "1. The pod's projected token assumes the ccoctl role (AssumeRoleWithWebIdentity)",
-        "2. The workload role assumes dynamodb-reader in account B (AssumeRole, cross-account)",
-        "3. dynamodb-reader reads an order (GetItem)",
-        "4. Least privilege: dynamodb-reader cannot write (PutItem)",
-        "5. Credential isolation: another service account's token is refused",
+    for line in [
+        "1. The kubelet mints the pod's projected service-account token",
+        "2. AssumeRoleWithWebIdentity into the ccoctl-made role of account A",
+        "3. AssumeRole across accounts into dynamodb-reader of account B",
+        "4. GetItem on the orders table of account B",
+        "5. Least privilege: dynamodb-reader cannot write",
+        "6. Credential isolation: another service account's token is refused",
+        "7. Auditability: every call is in the CloudTrail-shaped log",
+        "8. The clock jumps two hours",
+        // The decisions, with the statement that made them and AWS's wording.
+        "decided by statement 0 (Sid TrustTheOpenShiftWorkloadRole) of arn:aws:iam::222222222222:role/dynamodb-reader (trust policy) [role trust policy], line 4, column 5",
+        "is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:eu-west-2:222222222222:table/orders because no identity-based policy allows the dynamodb:PutItem action",
+        "→ ExpiredTokenException",
+        "8 of 8 steps behave as IRSA promises.",
         "Before deploying: `rolechain lint` on the post's trust policy, as published",
     ] {
-        assert!(text.contains(step), "missing {step:?} in\n{text}");
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
     }
-    assert!(!text.contains("UNEXPECTED"));
+    assert!(!text.contains("DOES NOT HOLD"));
     assert!(!text.contains('\x1b'), "no colour when not a terminal");
+}
+
+/// Every step's calls: operation, outcome and the decisions, without what
+/// changes from run to run (times, keys, request ids, ports).
+fn calls_of(json: &serde_json::Value) -> Vec<serde_json::Value> {
+    json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| {
+            let calls: Vec<serde_json::Value> = step["calls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "label": c["label"], "operation": c["operation"],
+                        "errorCode": c["errorCode"], "decisions": c["decisions"],
+                    })
+                })
+                .collect();
+            serde_json::json!({ "id": step["id"], "held": step["held"], "calls": calls })
+        })
+        .collect()
 }
 
 #[test]
@@ -144,19 +176,58 @@ fn demo_json_is_machine_readable() {
     let out = run(&["demo", "--json"]);
     assert!(out.status.success());
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["allAsExpected"], true);
+    assert_eq!(json["allHeld"], true);
     let steps = json["steps"].as_array().unwrap();
-    let decisions: Vec<&str> = steps
-        .iter()
-        .map(|s| s["decision"]["decision"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = steps.iter().map(|s| s["id"].as_str().unwrap()).collect();
     assert_eq!(
-        decisions,
+        ids,
+        [
+            "token",
+            "assumeRoleWithWebIdentity",
+            "assumeRole",
+            "getItem",
+            "leastPrivilege",
+            "credentialIsolation",
+            "auditability",
+            "expiry"
+        ]
+    );
+    // Each hop's decision came from the emulator, through the engine.
+    let decision = |step: usize| steps[step]["calls"][0]["decisions"][0]["decision"].as_str().unwrap();
+    assert_eq!(
+        [decision(1), decision(2), decision(3), decision(4), decision(5)],
         ["allowed", "allowed", "allowed", "implicitDeny", "implicitDeny"]
     );
-    assert_eq!(
-        steps[1]["decision"]["decidingStatements"][0]["sid"],
-        "TrustTheOpenShiftWorkloadRole"
+    assert_eq!(steps[4]["calls"][0]["errorCode"], "AccessDeniedException");
+    assert_eq!(steps[5]["calls"][0]["errorCode"], "AccessDenied");
+    assert_eq!(steps[3]["detail"]["item"]["status"], "shipped");
+    // The audit has one event per call made before it, the denials included.
+    let events = steps[6]["detail"]["events"].as_array().unwrap();
+    assert_eq!(events.len(), 6);
+    assert_eq!(events[3]["errorCode"], "AccessDeniedException");
+    // After the jump: the post's client fails, the SDK refreshes both hops by itself.
+    let expiry: Vec<(String, Option<String>)> = steps[7]["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                format!("{} {}", c["label"].as_str().unwrap(), c["operation"].as_str().unwrap()),
+                c["errorCode"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    let failed: Vec<&str> = expiry
+        .iter()
+        .filter(|(_, e)| e.is_some())
+        .map(|(c, _)| c.as_str())
+        .collect();
+    assert_eq!(failed, ["the post's client, after the jump GetItem"]);
+    assert!(
+        expiry
+            .iter()
+            .any(|(c, _)| c == "the SDK's provider, after the jump AssumeRoleWithWebIdentity"),
+        "{expiry:?}"
     );
     let codes: Vec<&str> = json["publishedTrustPolicyLint"]["findings"]
         .as_array()
@@ -174,15 +245,28 @@ fn demo_json_is_machine_readable() {
 fn demo_decides_the_same_in_wasm_and_natively() {
     let wasm = run(&["demo", "--json"]);
     let native = run(&["demo", "--json", "--evaluator", "native"]);
-    let mut a: serde_json::Value = serde_json::from_slice(&wasm.stdout).unwrap();
-    let mut b: serde_json::Value = serde_json::from_slice(&native.stdout).unwrap();
+    let a: serde_json::Value = serde_json::from_slice(&wasm.stdout).unwrap();
+    let b: serde_json::Value = serde_json::from_slice(&native.stdout).unwrap();
     assert_eq!(
         (a["evaluator"].as_str(), b["evaluator"].as_str()),
         (Some("wasm"), Some("native"))
     );
-    a["evaluator"] = serde_json::Value::Null;
-    b["evaluator"] = serde_json::Value::Null;
-    assert_eq!(a, b);
+    assert_eq!(calls_of(&a), calls_of(&b));
+}
+
+#[test]
+fn demo_ignores_the_developers_aws_settings() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rolechain"))
+        .args(["demo", "--json"])
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
+        .env("AWS_PROFILE", "no-such-profile")
+        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["allHeld"], true);
 }
 
 #[test]

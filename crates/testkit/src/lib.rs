@@ -34,11 +34,11 @@ use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
-use aws_smithy_async::time::{SharedTimeSource, TimeSource};
+use aws_smithy_async::time::SharedTimeSource;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_types::region::Region;
 use rolechain::audit::{AuditFilter, AuditLog};
-use rolechain::clock::Clock;
+use rolechain::clock::{Clock, SdkTimeSource};
 use rolechain::emulator::{Emulator, Options};
 use rolechain::server::admin::{self, MintRequest};
 use rolechain::server::listen::{self, Listening};
@@ -182,7 +182,7 @@ impl Lab {
 
     /// The SDK's clock: the emulator's virtual one.
     pub fn time_source(&self) -> SharedTimeSource {
-        SharedTimeSource::new(VirtualTime(self.emulator.clock.clone()))
+        SharedTimeSource::new(SdkTimeSource(self.emulator.clock.clone()))
     }
 
     /// An SDK config signing with static credentials (an IAM user's access key).
@@ -299,19 +299,4 @@ fn unique() -> u128 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed) as u128
-}
-
-/// The emulator's virtual clock as the SDK's time source.
-#[derive(Debug, Clone)]
-struct VirtualTime(Clock);
-
-impl TimeSource for VirtualTime {
-    fn now(&self) -> SystemTime {
-        let ms = self.0.now_millis();
-        if ms >= 0 {
-            UNIX_EPOCH + Duration::from_millis(ms as u64)
-        } else {
-            UNIX_EPOCH
-        }
-    }
 }
