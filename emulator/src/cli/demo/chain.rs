@@ -110,7 +110,9 @@ pub async fn walk(emulator: Arc<Emulator>, endpoint: String, scratch: &Path) -> 
         token_file: scratch.join("token"),
         steps: Vec::new(),
     };
-    let reader = walk.hops().await?;
+    let Some(reader) = walk.hops().await? else {
+        return Ok(walk.steps);
+    };
     walk.least_privilege(&reader).await?;
     walk.credential_isolation().await?;
     walk.audit_trail();
@@ -120,8 +122,9 @@ pub async fn walk(emulator: Arc<Emulator>, endpoint: String, scratch: &Path) -> 
 
 impl Walk {
     /// Token → AssumeRoleWithWebIdentity → AssumeRole → GetItem; the
-    /// cross-account session's credentials, for the steps after.
-    async fn hops(&mut self) -> Result<Credentials, String> {
+    /// cross-account session's credentials, for the steps after (none when
+    /// a hop was refused: the walk ends there, its step marked as not holding).
+    async fn hops(&mut self) -> Result<Option<Credentials>, String> {
         let minted = self.mint(SERVICE_ACCOUNT)?;
         write_atomically(&self.token_file, minted["token"].as_str().unwrap_or_default())?;
         let claims = &minted["claims"];
@@ -148,19 +151,17 @@ impl Walk {
             .send()
             .await;
         let (call, output) = self.observe("the pod's token", "AssumeRoleWithWebIdentity", answer)?;
-        let web_identity = output.as_ref().and_then(|o| sts_credentials(o.credentials()));
-        self.steps.push(Step {
-            id: "assumeRoleWithWebIdentity",
-            title: "AssumeRoleWithWebIdentity into the ccoctl-made role of account A",
-            expectation: "the role's trust policy admits the token's service account",
-            held: web_identity.is_some(),
-            detail: json!({
-                "assumedRole": output.as_ref().and_then(|o| o.assumed_role_user()).map(|u| u.arn()),
-                "expiration": web_identity.as_ref().and_then(expiry_iso),
-            }),
-            calls: vec![call],
-        });
-        let web_identity = web_identity.ok_or("the web-identity hop failed; the chain stops here")?;
+        let web_identity = self.session_step(
+            "assumeRoleWithWebIdentity",
+            "AssumeRoleWithWebIdentity into the ccoctl-made role of account A",
+            "the role's trust policy admits the token's service account",
+            call,
+            output.as_ref().and_then(|o| o.assumed_role_user()).map(|u| u.arn()),
+            output.as_ref().and_then(|o| o.credentials()),
+        );
+        let Some(web_identity) = web_identity else {
+            return Ok(None);
+        };
 
         let sts = aws_sdk_sts::Client::new(&self.config(Some(web_identity.clone()), None));
         let answer = sts
@@ -171,19 +172,17 @@ impl Walk {
             .send()
             .await;
         let (call, output) = self.observe("", "AssumeRole", answer)?;
-        let reader = output.as_ref().and_then(|o| sts_credentials(o.credentials()));
-        self.steps.push(Step {
-            id: "assumeRole",
-            title: "AssumeRole across accounts into dynamodb-reader of account B",
-            expectation: "A's role may call sts:AssumeRole on it, and B's trust policy names A's role",
-            held: reader.is_some(),
-            detail: json!({
-                "assumedRole": output.as_ref().and_then(|o| o.assumed_role_user()).map(|u| u.arn()),
-                "expiration": reader.as_ref().and_then(expiry_iso),
-            }),
-            calls: vec![call],
-        });
-        let reader = reader.ok_or("the cross-account hop failed; the chain stops here")?;
+        let reader = self.session_step(
+            "assumeRole",
+            "AssumeRole across accounts into dynamodb-reader of account B",
+            "A's role may call sts:AssumeRole on it, and B's trust policy names A's role",
+            call,
+            output.as_ref().and_then(|o| o.assumed_role_user()).map(|u| u.arn()),
+            output.as_ref().and_then(|o| o.credentials()),
+        );
+        let Some(reader) = reader else {
+            return Ok(None);
+        };
 
         let (call, item) = self.get_order(&reader, "", "alice", "2026-0001").await?;
         self.steps.push(Step {
@@ -194,7 +193,32 @@ impl Walk {
             detail: json!({ "item": item }),
             calls: vec![call],
         });
-        Ok(reader)
+        Ok(Some(reader))
+    }
+
+    /// The step of a hop that hands on a session; its credentials, when it did.
+    fn session_step(
+        &mut self,
+        id: &'static str,
+        title: &'static str,
+        expectation: &'static str,
+        call: Call,
+        assumed_role: Option<&str>,
+        credentials: Option<&aws_sdk_sts::types::Credentials>,
+    ) -> Option<Credentials> {
+        let session = sts_credentials(credentials);
+        self.steps.push(Step {
+            id,
+            title,
+            expectation,
+            held: session.is_some(),
+            detail: json!({
+                "assumedRole": assumed_role,
+                "expiration": session.as_ref().and_then(expiry_iso),
+            }),
+            calls: vec![call],
+        });
+        session
     }
 
     /// A write the role does not allow is denied, with AWS's message, and writes nothing.
