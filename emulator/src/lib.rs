@@ -19,6 +19,7 @@ pub mod iam;
 pub mod ids;
 pub mod issuer;
 pub mod persist;
+pub mod pod;
 pub mod query;
 pub mod server;
 pub mod state;

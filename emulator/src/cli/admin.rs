@@ -98,53 +98,68 @@ pub fn clock(args: ClockArgs) -> Result<std::process::ExitCode, String> {
 
 /// One admin API call; an error answer becomes its message.
 pub(super) fn call(endpoint: &str, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(call_async(endpoint, method, path, body))
+}
+
+/// [`call`] for callers already inside a runtime (`rolechain run`'s refresh loop).
+pub(super) async fn call_async(endpoint: &str, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+    let (status, bytes) = request(endpoint, method, path, body).await?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|_| {
+        format!(
+            "the emulator answered {status} with something other than JSON: {}",
+            String::from_utf8_lossy(&bytes)
+        )
+    })?;
+    if status.is_success() {
+        Ok(value)
+    } else {
+        Err(format!(
+            "{}: {}",
+            value["error"].as_str().unwrap_or("Error"),
+            value["message"].as_str().unwrap_or_default()
+        ))
+    }
+}
+
+/// One HTTP/1.1 exchange with the admin API, answered with the raw status and
+/// body (`/_rolechain/ca.pem` is not JSON).
+pub(super) async fn request(
+    endpoint: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Result<(hyper::StatusCode, Bytes), String> {
     let authority = endpoint
         .strip_prefix("http://")
         .ok_or_else(|| format!("--endpoint {endpoint}: expected http://HOST:PORT"))?
         .trim_end_matches('/')
         .to_string();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
+    let stream = tokio::net::TcpStream::connect(&authority)
+        .await
+        .map_err(|e| format!("cannot reach the emulator at {endpoint}: {e} (is `rolechain serve` running?)"))?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+        .await
         .map_err(|e| e.to_string())?;
-    runtime.block_on(async move {
-        let stream = tokio::net::TcpStream::connect(&authority)
-            .await
-            .map_err(|e| format!("cannot reach the emulator at {endpoint}: {e} (is `rolechain serve` running?)"))?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| e.to_string())?;
-        tokio::spawn(connection);
-        let payload = body.map(|b| b.to_string()).unwrap_or_default();
-        let request = hyper::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", &authority)
-            .header("content-type", "application/json")
-            .body(Full::new(Bytes::from(payload)))
-            .map_err(|e| e.to_string())?;
-        let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
-        let status = response.status();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes();
-        let value: Value = serde_json::from_slice(&bytes).map_err(|_| {
-            format!(
-                "the emulator answered {status} with something other than JSON: {}",
-                String::from_utf8_lossy(&bytes)
-            )
-        })?;
-        if status.is_success() {
-            Ok(value)
-        } else {
-            Err(format!(
-                "{}: {}",
-                value["error"].as_str().unwrap_or("Error"),
-                value["message"].as_str().unwrap_or_default()
-            ))
-        }
-    })
+    tokio::spawn(connection);
+    let payload = body.map(|b| b.to_string()).unwrap_or_default();
+    let request = hyper::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", &authority)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(payload)))
+        .map_err(|e| e.to_string())?;
+    let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    Ok((status, bytes))
 }

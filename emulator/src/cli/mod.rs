@@ -4,6 +4,8 @@ mod admin;
 mod demo;
 mod lint;
 mod output;
+#[cfg(unix)]
+mod run;
 mod serve;
 mod simulate;
 mod wasm;
@@ -28,6 +30,10 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Check policy documents for every defect AWS would refuse and every likely mistake.
     Lint(lint::LintArgs),
+    /// Run a command as the pod of a Deployment: its token (refreshed), Secrets and environment, against the emulator.
+    #[cfg(unix)]
+    #[command(trailing_var_arg = true)]
+    Run(Box<run::RunArgs>),
     /// Run the emulator: OIDC issuer, STS and IAM on a local endpoint.
     Serve(serve::ServeArgs),
     /// Decide requests against policies, in the shape of IAM's SimulateCustomPolicy.
@@ -44,6 +50,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Clock(args) => admin::clock(args),
         Command::Demo(args) => demo::run(args),
         Command::Lint(args) => lint::run(args),
+        #[cfg(unix)]
+        Command::Run(args) => run::run(*args),
         Command::Serve(args) => serve::run(args),
         Command::Simulate(args) => simulate::run(*args),
         Command::Token(args) => admin::token(args),
