@@ -11,6 +11,7 @@ pub mod artefacts;
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod ccoctl;
 pub mod clock;
 pub mod dynamodb;
 pub mod emulator;

@@ -1,6 +1,7 @@
 //! Command-line interface: one module per subcommand.
 
 mod admin;
+mod ccoctl;
 mod demo;
 mod lint;
 mod output;
@@ -24,6 +25,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// ccoctl's AWS steps offline: IAM roles for CredentialsRequests, the OIDC identity provider.
+    Ccoctl(ccoctl::CcoctlArgs),
     /// Move or read the virtual clock of a running emulator.
     Clock(admin::ClockArgs),
     /// Walk the seed's IRSA chain hop by hop, with every decision explained.
@@ -47,6 +50,7 @@ enum Command {
 /// Runs a parsed command line; `Err` is a usage or I/O problem (exit code 2).
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
+        Command::Ccoctl(args) => ccoctl::run(args),
         Command::Clock(args) => admin::clock(args),
         Command::Demo(args) => demo::run(args),
         Command::Lint(args) => lint::run(args),
