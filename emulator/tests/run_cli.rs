@@ -194,7 +194,7 @@ fn exit_codes_pass_through() {
 }
 
 #[test]
-fn sigterm_reaches_the_command() {
+fn signals_reach_the_command() {
     let mut child = Command::new(BIN)
         .args([
             "run",
@@ -210,7 +210,7 @@ fn sigterm_reaches_the_command() {
             "--",
             "sh",
             "-c",
-            "trap 'echo got TERM; exit 42' TERM; echo ready; while :; do sleep 0.05; done",
+            "trap 'echo got USR1' USR1; trap 'echo got TERM; exit 42' TERM; echo ready; while :; do sleep 0.05; done",
         ])
         .env_remove("ROLECHAIN_ENDPOINT")
         .stdin(Stdio::null())
@@ -221,11 +221,18 @@ fn sigterm_reaches_the_command() {
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
     assert_eq!(line.trim(), "ready");
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    let kill = |signal: &str| {
+        let sent = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    kill("-USR1");
+    line.clear();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "got USR1");
+    kill("-TERM");
     let status = wait_with_timeout(&mut child, Duration::from_secs(20));
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
