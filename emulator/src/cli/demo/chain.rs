@@ -285,7 +285,7 @@ impl Walk {
             id: "auditability",
             title: "Auditability: every call is in the CloudTrail-shaped log",
             expectation: "one event per call, allowed or denied, naming the caller",
-            held: !made.is_empty() && made.iter().all(|id| logged(id)),
+            held: !made.is_empty() && made.iter().all(logged),
             detail: json!({ "events": trail }),
             calls: Vec::new(),
         });
