@@ -22,5 +22,6 @@ done
 # Real AWS clients (boto3, the AWS CLI v1) against `rolechain serve`.
 bash tests/clients/test.sh
 
+bash tests/pod/test.sh  # the seed's JavaScript (corrected), boto3, the AWS CLI and the AWS SDK for Rust inside `rolechain run`
 # DynamoDB's upstream mode, with moto's server as the upstream.
 bash tests/upstream/test.sh

@@ -49,9 +49,11 @@ fi
 source tests/lib/venv.sh
 pinned_venv tests/pod target/clients-venv tests/clients/requirements.txt
 
-# Each client gets its own pod: a fresh emulator, token and virtual clock.
+# Each client gets its own pod: a fresh emulator, token and virtual clock
+# (`run` would use an emulator named by ROLECHAIN_ENDPOINT instead).
+unset ROLECHAIN_ENDPOINT
 pod() {
-    "$ROLECHAIN_BIN" run \
+    "$ROLECHAIN_BIN" run --quiet \
         --deployment emulator/seed/deployment.yaml --container my-container \
         --secret emulator/seed/secret.yaml -- "$@"
 }
