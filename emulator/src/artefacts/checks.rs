@@ -676,7 +676,15 @@ fn pod(file: usize, spec: &Node, outer: Option<&Node>, ns: Option<&str>, out: &m
     });
     facts.pods.push(Pod {
         namespace: ns.map(str::to_string),
-        service_account: sa.and_then(|e| Some((e.value.str()?.to_string(), (file, e.value.pos)))),
+        // A pod that names no service account (or an empty one) runs as `default`, and its token
+        // says so: the cross-file checks must see that name too, or lint would pass a pod STS refuses.
+        service_account: Some(
+            sa.and_then(|e| {
+                let name = e.value.str().filter(|s| !s.is_empty())?;
+                Some((name.to_string(), (file, e.value.pos)))
+            })
+            .unwrap_or_else(|| ("default".to_string(), (file, spec.pos))),
+        ),
         session_name,
         token_file,
         secret_names: secret_volumes
