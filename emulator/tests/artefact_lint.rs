@@ -227,9 +227,9 @@ fn credentials_request_checks() {
 fn pod_checks() {
     let d = "deployment.yaml";
     let r = one(&variant(d, "audience: openshift", "audience: kubernetes.default.svc"));
-    assert_eq!(codes(&r), [("POD_TOKEN_AUDIENCE", 45, 29)]);
+    assert_eq!(codes(&r), [("POD_TOKEN_AUDIENCE", 47, 29)]);
     let r = one(&variant(d, "expirationSeconds: 3600", "expirationSeconds: 300"));
-    assert_eq!(codes(&r), [("POD_TOKEN_EXPIRATION", 46, 38)]);
+    assert_eq!(codes(&r), [("POD_TOKEN_EXPIRATION", 48, 38)]);
     let r = one(&variant(d, "path: token", "path: jwt"));
     assert!(has(&r, "POD_TOKEN_PATH") && has(&r, "POD_TOKEN_FILE_MISMATCH"));
     let r = one(&variant(

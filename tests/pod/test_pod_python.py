@@ -80,14 +80,14 @@ def test_the_pod_environment_is_the_deployments():
     assert os.environ["AWS_ROLE_SESSION_NAME"] == "dev-dynamodb-reader"
 
 
-def test_botocore_does_not_read_aws_region():
+def test_botocore_reads_aws_default_region_not_aws_region():
     # The deployment sets AWS_REGION, which the JavaScript, Rust, Go and Java
-    # SDKs read; botocore (boto3, the AWS CLI v1) reads AWS_DEFAULT_REGION or
-    # the profile's `region` only. A Python app in this pod names its region.
-    assert os.environ["AWS_REGION"] == REGION
-    assert "AWS_DEFAULT_REGION" not in os.environ
-    assert boto3.session.Session().region_name is None
-    answer = cli("sts", "get-caller-identity")
+    # SDKs read, and AWS_DEFAULT_REGION, because botocore (boto3, the AWS CLI
+    # v1) reads only that one or the profile's `region`.
+    assert os.environ["AWS_REGION"] == os.environ["AWS_DEFAULT_REGION"] == REGION
+    assert boto3.session.Session().region_name == REGION
+    without_default = {k: v for k, v in os.environ.items() if k != "AWS_DEFAULT_REGION"}
+    answer = cli("sts", "get-caller-identity", env=without_default)
     assert answer.returncode == 255
     assert "You must specify a region" in answer.stderr
 

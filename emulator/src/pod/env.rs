@@ -214,6 +214,7 @@ mod tests {
             vars(&[
                 ("AWS_SHARED_CREDENTIALS_FILE", "/var/run/secrets/cloud/credentials"),
                 ("AWS_REGION", "eu-west-2"),
+                ("AWS_DEFAULT_REGION", "eu-west-2"),
                 ("AWS_ROLE_SESSION_NAME", "dev-dynamodb-reader"),
             ])
         );

@@ -212,7 +212,12 @@ pub(super) fn request_parameters(params: &QueryParams) -> Value {
         if let Some(first) = key.get(..1) {
             key.replace_range(..1, &first.to_ascii_lowercase());
         }
-        out.insert(key, json!(value));
+        // CloudTrail records the session's length as a number.
+        let value = match (name, value.parse::<i64>()) {
+            ("DurationSeconds", Ok(seconds)) => json!(seconds),
+            _ => json!(value),
+        };
+        out.insert(key, value);
     }
     Value::Object(out)
 }
