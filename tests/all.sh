@@ -22,6 +22,9 @@ done
 # Real AWS clients (boto3, the AWS CLI v1) against `rolechain serve`.
 bash tests/clients/test.sh
 
-bash tests/pod/test.sh  # the seed's JavaScript (corrected), boto3, the AWS CLI and the AWS SDK for Rust inside `rolechain run`
+# The seed's JavaScript (corrected) on the AWS SDK for JavaScript v3, boto3, the AWS CLI
+# and the AWS SDK for Rust, each inside `rolechain run` as the seed's pod.
+bash tests/pod/test.sh
+
 # DynamoDB's upstream mode, with moto's server as the upstream.
 bash tests/upstream/test.sh
