@@ -217,6 +217,14 @@ fn demo_json_is_machine_readable() {
             )
         })
         .collect();
+    // Each call once: the SDK's own calls are not the application's listed again.
+    let ids: Vec<&str> = steps
+        .iter()
+        .flat_map(|s| s["calls"].as_array().unwrap())
+        .map(|c| c["requestId"].as_str().unwrap())
+        .collect();
+    let unique: std::collections::BTreeSet<&&str> = ids.iter().collect();
+    assert_eq!((ids.len(), unique.len()), (16, 16), "{ids:?}");
     let failed: Vec<&str> = expiry
         .iter()
         .filter(|(_, e)| e.is_some())

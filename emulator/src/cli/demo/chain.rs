@@ -343,7 +343,7 @@ impl Walk {
                 .send()
                 .await;
             let (call, output) = self.observe("the naive refresh", "AssumeRole", answer)?;
-            calls.extend(self.made_by_the_sdk(since, "the naive refresh's default credentials"));
+            calls.extend(self.made_by_the_sdk(since, &call, "the naive refresh's default credentials"));
             calls.push(call);
             if let Some(fresh) = output.as_ref().and_then(|o| sts_credentials(o.credentials())) {
                 let (retry, item) = self.get_order(&fresh, "the retry", "alice", "2026-0001").await?;
@@ -393,7 +393,7 @@ impl Walk {
             .send()
             .await;
         let (call, _) = self.observe(label, "GetItem", answer)?;
-        let mut calls = self.made_by_the_sdk(since, label);
+        let mut calls = self.made_by_the_sdk(since, &call, label);
         calls.push(call);
         Ok(calls)
     }
@@ -403,13 +403,15 @@ impl Walk {
     }
 
     /// The STS calls a credentials provider made inside the SDK since the
-    /// audit had `since` events: the application never sees them, the audit does.
-    fn made_by_the_sdk(&self, since: usize, label: &'static str) -> Vec<Call> {
+    /// audit had `since` events, before the application's own `call`: the
+    /// application never sees them, the audit does.
+    fn made_by_the_sdk(&self, since: usize, call: &Call, label: &'static str) -> Vec<Call> {
         let events = self.emulator.audit.query(&AuditFilter::default());
         events
             .iter()
             .skip(since)
             .filter(|e| e["eventSource"] == json!("sts.amazonaws.com"))
+            .filter(|e| call.request_id.is_none() || e["requestID"] != json!(call.request_id))
             .map(|e| call_of(label, e))
             .collect()
     }
