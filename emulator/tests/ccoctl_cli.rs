@@ -2,13 +2,14 @@
 //! (then the role in use: a token of the pod, AssumeRoleWithWebIdentity),
 //! into a world file (then that world served), dry runs, and the refusals.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_rolechain");
+mod common;
+use common::{BIN, Served};
 const SEED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/seed");
 const PROVIDER: &str = "arn:aws:iam::111111111111:oidc-provider/oidc.rolechain.local/my-cluster";
 const ADMIN: [(&str, &str); 2] = [
@@ -19,29 +20,13 @@ const ADMIN: [(&str, &str); 2] = [
     ),
 ];
 
-struct Server {
-    child: Child,
-    endpoint: String,
-}
+struct Server(Served);
 
 impl Server {
     fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--port", "0", "--issuer-port", "0", "--evaluator", "native"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let ready: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
-        Server {
-            child,
-            endpoint: ready["endpoint"].as_str().unwrap().to_string(),
-        }
+        Server(Served::start(|command| {
+            command.args(args);
+        }))
     }
 
     /// A token the pod of `namespace/sa` would get, with audience `openshift`.
@@ -62,7 +47,7 @@ impl Server {
             "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleSessionName=pod&RoleArn={}&WebIdentityToken={token}",
             enc(role_arn)
         );
-        let authority = self.endpoint.trim_start_matches("http://");
+        let authority = self.0.authority();
         let mut stream = TcpStream::connect(authority).unwrap();
         write!(
             stream,
@@ -74,13 +59,6 @@ impl Server {
         stream.read_to_string(&mut answer).unwrap();
         let status = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
         (status, answer)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -101,7 +79,7 @@ fn rolechain(env: &[(&str, &str)], args: &[&str], server: Option<&Server>) -> Ou
         .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/rolechain-test-credentials")
         .env("AWS_EC2_METADATA_DISABLED", "true");
     if let Some(s) = server {
-        cmd.env("ROLECHAIN_ENDPOINT", &s.endpoint);
+        cmd.env("ROLECHAIN_ENDPOINT", s.0.endpoint());
     }
     cmd.envs(env.iter().copied()).args(args).output().unwrap()
 }

@@ -11,7 +11,6 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -22,7 +21,8 @@ use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_rolechain");
+mod common;
+use common::Served;
 const KEY: &str = "AKIAROLECHAINADMINBB";
 const SECRET: &str = "rolechain/admin/222222222222/not-a-real-secret";
 const REGION: &str = "eu-west-2";
@@ -47,45 +47,28 @@ impl Drop for TempDir {
 }
 
 struct Server {
-    child: Child,
+    served: Served,
     /// `127.0.0.1:PORT`
     authority: String,
 }
 
 impl Server {
     fn start(state_dir: Option<&Path>) -> Server {
-        let mut command = Command::new(BIN);
-        command.args(["serve", "--port", "0", "--issuer-port", "0", "--evaluator", "native"]);
-        if let Some(dir) = state_dir {
-            command.arg("--state-dir").arg(dir);
-        }
-        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
-        let endpoint = ready["endpoint"].as_str().unwrap();
-        Server {
-            child,
-            authority: endpoint.trim_start_matches("http://").to_string(),
-        }
+        let served = Served::start(|command| {
+            if let Some(dir) = state_dir {
+                command.arg("--state-dir").arg(dir);
+            }
+        });
+        let authority = served.authority().to_string();
+        Server { served, authority }
     }
 
     fn kill9(mut self) {
-        let status = Command::new("kill")
-            .args(["-9", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        self.child.wait().unwrap();
+        self.served.signal("9");
     }
 
     fn stop(mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        self.child.wait().unwrap();
+        self.served.signal("TERM");
     }
 }
 

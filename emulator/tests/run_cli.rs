@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 
-const BIN: &str = env!("CARGO_BIN_EXE_rolechain");
+mod common;
+use common::{BIN, Served};
 const SEED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/seed");
 const TOKEN: &str = "var/run/secrets/openshift/serviceaccount";
 
@@ -328,43 +329,25 @@ fn a_service_account_with_the_webhook_variables() {
 }
 
 /// `rolechain serve` on free ports, stopped when dropped.
-struct Server {
-    child: Child,
-    endpoint: String,
-}
+struct Server(Served);
 
 impl Server {
     fn start() -> Server {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--port", "0", "--issuer-port", "0", "--evaluator", "native"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let ready: serde_json::Value = serde_json::from_str(&line).unwrap();
-        Server {
-            child,
-            endpoint: ready["endpoint"].as_str().unwrap().to_string(),
-        }
+        Server(Served::start(|_| {}))
     }
 
     fn advance(&self, seconds: i64) {
         let out = Command::new(BIN)
-            .args(["clock", "--endpoint", &self.endpoint, "--advance", &seconds.to_string()])
+            .args([
+                "clock",
+                "--endpoint",
+                self.0.endpoint(),
+                "--advance",
+                &seconds.to_string(),
+            ])
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", text(&out.stderr));
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -385,7 +368,13 @@ fn the_token_is_refreshed_at_eighty_percent_of_its_virtual_lifetime() {
     let root = temp_dir("refresh");
     let stop = root.join("stop");
     let mut run = Command::new(BIN)
-        .args(["run", "--endpoint", &server.endpoint, "--root", root.to_str().unwrap()])
+        .args([
+            "run",
+            "--endpoint",
+            server.0.endpoint(),
+            "--root",
+            root.to_str().unwrap(),
+        ])
         .args(["--deployment", &deployment(), "--secret", &secret()])
         .args([
             "--",
@@ -482,7 +471,13 @@ fn a_failing_refresh_is_reported_and_the_command_lives_on() {
     let server = Server::start();
     let root = temp_dir("failing");
     let mut run = Command::new(BIN)
-        .args(["run", "--endpoint", &server.endpoint, "--root", root.to_str().unwrap()])
+        .args([
+            "run",
+            "--endpoint",
+            server.0.endpoint(),
+            "--root",
+            root.to_str().unwrap(),
+        ])
         .args(["--deployment", &deployment(), "--secret", &secret()])
         .args([
             "--",

@@ -2,36 +2,28 @@
 //! line, the admin API through the CLI, the audit log file, refused worlds,
 //! and a clean stop on SIGTERM.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_rolechain");
+mod common;
+use common::{BIN, Served};
 
-struct Server {
-    child: Child,
-    ready: serde_json::Value,
+/// The emulator under test, with the CLI and raw HTTP pointed at it.
+struct Server(Served);
+
+impl std::ops::Deref for Server {
+    type Target = Served;
+    fn deref(&self) -> &Served {
+        &self.0
+    }
 }
 
 impl Server {
     fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--port", "0", "--issuer-port", "0", "--evaluator", "native"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let ready: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
-        Server { child, ready }
-    }
-
-    fn endpoint(&self) -> &str {
-        self.ready["endpoint"].as_str().unwrap()
+        Server(Served::start(|command| {
+            command.args(args);
+        }))
     }
 
     fn cli(&self, args: &[&str]) -> Output {
@@ -62,10 +54,7 @@ impl Server {
     }
 
     fn stop(mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        self.child.wait().unwrap()
+        self.0.signal("TERM")
     }
 }
 

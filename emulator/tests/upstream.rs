@@ -6,9 +6,7 @@
 //! key; the upstream's errors come back as they were; an upstream that
 //! cannot be reached is an InternalServerError naming it.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -24,7 +22,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_rolechain");
+mod common;
+use common::Served;
 const UPSTREAM_KEY: &str = "AKIDUPSTREAMEXAMPLE1";
 const UPSTREAM_SECRET: &str = "upstream/secret/not-a-real-one";
 const UPSTREAM_REGION: &str = "us-east-1";
@@ -145,37 +144,27 @@ fn fake_upstream() -> (SocketAddr, Log) {
 }
 
 struct Server {
-    child: Child,
-    endpoint: String,
+    served: Served,
 }
 
 impl Server {
     fn start(upstream: &str) -> Server {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--port", "0", "--issuer-port", "0", "--evaluator", "native"])
-            .args(["--dynamodb-upstream", upstream])
-            .env("ROLECHAIN_UPSTREAM_ACCESS_KEY_ID", UPSTREAM_KEY)
-            .env("ROLECHAIN_UPSTREAM_SECRET_ACCESS_KEY", UPSTREAM_SECRET)
-            .env("ROLECHAIN_UPSTREAM_REGION", UPSTREAM_REGION)
-            .env_remove("ROLECHAIN_UPSTREAM_SESSION_TOKEN")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
-        let endpoint = ready["endpoint"].as_str().unwrap().to_string();
-        Server { child, endpoint }
+        let served = Served::start(|command| {
+            command
+                .args(["--dynamodb-upstream", upstream])
+                .env("ROLECHAIN_UPSTREAM_ACCESS_KEY_ID", UPSTREAM_KEY)
+                .env("ROLECHAIN_UPSTREAM_SECRET_ACCESS_KEY", UPSTREAM_SECRET)
+                .env("ROLECHAIN_UPSTREAM_REGION", UPSTREAM_REGION)
+                .env_remove("ROLECHAIN_UPSTREAM_SESSION_TOKEN");
+        });
+        Server { served }
     }
 
     /// A DynamoDB call signed by the seed world's admin of 222222222222:
     /// (status, body, x-amz-crc32).
     async fn call(&self, operation: &str, body: Value) -> (u16, Value, Option<String>) {
         let body = body.to_string();
-        let authority = self.endpoint.trim_start_matches("http://").to_string();
+        let authority = self.served.authority().to_string();
         let target = format!("DynamoDB_20120810.{operation}");
         let headers = [
             ("host", authority.as_str()),
@@ -192,7 +181,7 @@ impl Server {
             .build()
             .unwrap()
             .into();
-        let url = format!("{}/", self.endpoint);
+        let url = format!("{}/", self.served.endpoint());
         let signable = SignableRequest::new(
             "POST",
             url.as_str(),
@@ -222,20 +211,13 @@ impl Server {
 
     /// The audit events of one operation, oldest first.
     async fn audit(&self, operation: &str) -> Vec<Value> {
-        let url = format!("{}/_rolechain/audit?eventName={operation}", self.endpoint);
+        let url = format!("{}/_rolechain/audit?eventName={operation}", self.served.endpoint());
         let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
         let request = http::Request::get(url).body(Full::new(Bytes::new())).unwrap();
         let response = client.request(request).await.unwrap();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let answer: Value = serde_json::from_slice(&bytes).unwrap();
         answer["events"].as_array().cloned().unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
