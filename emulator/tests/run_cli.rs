@@ -362,12 +362,11 @@ fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     false
 }
 
-#[test]
-fn the_token_is_refreshed_at_eighty_percent_of_its_virtual_lifetime() {
-    let server = Server::start();
-    let root = temp_dir("refresh");
-    let stop = root.join("stop");
-    let mut run = Command::new(BIN)
+/// The seed's pod against `server`, with files under `root`, running until
+/// the test creates `ROOT/stop`, then `last` (a shell command, may be empty).
+fn seed_pod_until_stopped(server: &Server, root: &Path, last: &str) -> std::process::Child {
+    let wait = format!("while [ ! -e \"$ROLECHAIN_POD_ROOT/stop\" ]; do sleep 0.05; done; {last}");
+    Command::new(BIN)
         .args([
             "run",
             "--endpoint",
@@ -376,16 +375,19 @@ fn the_token_is_refreshed_at_eighty_percent_of_its_virtual_lifetime() {
             root.to_str().unwrap(),
         ])
         .args(["--deployment", &deployment(), "--secret", &secret()])
-        .args([
-            "--",
-            "sh",
-            "-c",
-            "while [ ! -e \"$ROLECHAIN_POD_ROOT/stop\" ]; do sleep 0.05; done",
-        ])
+        .args(["--", "sh", "-c", &wait])
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn the_token_is_refreshed_at_eighty_percent_of_its_virtual_lifetime() {
+    let server = Server::start();
+    let root = temp_dir("refresh");
+    let stop = root.join("stop");
+    let mut run = seed_pod_until_stopped(&server, &root, "");
     let dir = root.join(TOKEN);
     let token = dir.join("token");
     assert!(
@@ -470,25 +472,7 @@ fn the_token_is_refreshed_at_eighty_percent_of_its_virtual_lifetime() {
 fn a_failing_refresh_is_reported_and_the_command_lives_on() {
     let server = Server::start();
     let root = temp_dir("failing");
-    let mut run = Command::new(BIN)
-        .args([
-            "run",
-            "--endpoint",
-            server.0.endpoint(),
-            "--root",
-            root.to_str().unwrap(),
-        ])
-        .args(["--deployment", &deployment(), "--secret", &secret()])
-        .args([
-            "--",
-            "sh",
-            "-c",
-            "while [ ! -e \"$ROLECHAIN_POD_ROOT/stop\" ]; do sleep 0.05; done; exit 5",
-        ])
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut run = seed_pod_until_stopped(&server, &root, "exit 5");
     let token = root.join(TOKEN).join("token");
     assert!(wait_for(Duration::from_secs(20), || token.exists()));
     let before = std::fs::read_to_string(&token).unwrap();
