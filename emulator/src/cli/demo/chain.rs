@@ -615,7 +615,8 @@ fn item_json(item: &std::collections::HashMap<String, AttributeValue>) -> Value 
 fn value_json(value: &AttributeValue) -> Value {
     match value {
         AttributeValue::S(s) => json!(s),
-        AttributeValue::N(n) => n.parse::<f64>().map(|f| json!(f)).unwrap_or_else(|_| json!(n)),
+        // As JSON reads the number: 2 stays 2, 42.5 stays 42.5.
+        AttributeValue::N(n) => serde_json::from_str(n).unwrap_or_else(|_| json!(n)),
         AttributeValue::Bool(b) => json!(b),
         AttributeValue::L(list) => Value::Array(list.iter().map(value_json).collect()),
         AttributeValue::M(map) => item_json(map),
