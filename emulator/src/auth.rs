@@ -4,7 +4,9 @@
 //! message of the service asked (STS and IAM answer in awsQuery words,
 //! DynamoDB in its own).
 
-use rolechain_sigv4::{self as sigv4, SigV4Error, SignedRequest};
+use std::sync::LazyLock;
+
+use rolechain_sigv4::{self as sigv4, SigV4Error, SignedRequest, SigningKeyCache};
 
 use crate::authz::Caller;
 use crate::emulator::Emulator;
@@ -68,6 +70,13 @@ impl Service {
     }
 }
 
+/// Signing keys derived for verified requests. A key depends only on the
+/// secret and the scope (date, region, service), so one cache serves every
+/// emulator in the process; it saves four HMACs on all but a client's first
+/// request of the day. A few hundred entries cover the keys and sessions in
+/// use at once; a full shard starts over.
+static SIGNING_KEYS: LazyLock<SigningKeyCache> = LazyLock::new(|| SigningKeyCache::new(512));
+
 /// Whether the request carries any SigV4 authentication at all.
 pub fn is_signed(req: &SignedRequest<'_>) -> bool {
     !matches!(sigv4::parse_auth(req), Err(SigV4Error::MissingAuthentication))
@@ -111,14 +120,14 @@ pub fn authenticate(emulator: &Emulator, req: &SignedRequest<'_>, service: Servi
             return Err(service.invalid_token());
         }
     };
-    match sigv4::verify(req, &auth, &secret, now) {
+    match sigv4::verify_cached(req, &auth, &secret, now, &SIGNING_KEYS) {
         Ok(()) => Ok(caller),
         // The skew rule guards against replays by clients whose clocks are
         // off; clients sign with the real time while the emulated world may
         // have been moved on, so a request within 15 minutes of either
         // passes (docs/architecture.md, "Clock").
         Err(e @ (SigV4Error::SignatureExpired { .. } | SigV4Error::SignatureNotYetCurrent { .. })) => {
-            match sigv4::verify(req, &auth, &secret, emulator.clock.real_now()) {
+            match sigv4::verify_cached(req, &auth, &secret, emulator.clock.real_now(), &SIGNING_KEYS) {
                 Ok(()) => Ok(caller),
                 Err(_) => Err(service.sigv4_error(&e)),
             }

@@ -13,7 +13,10 @@
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
+use std::sync::Mutex;
 
 /// The only algorithm SigV4 defines.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -450,9 +453,157 @@ pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8
 
 /// The hex signature this crate computes for a request (what the client should have sent).
 pub fn compute_signature(req: &SignedRequest<'_>, auth: &ParsedAuth, secret: &str) -> String {
-    let sts = string_to_sign(auth, &canonical_request(req, auth));
     let key = signing_key(secret, &auth.scope_date, &auth.region, &auth.service);
-    hex(&hmac(&key, sts.as_bytes()))
+    signature_with_key(req, auth, &key)
+}
+
+fn signature_with_key(req: &SignedRequest<'_>, auth: &ParsedAuth, key: &[u8; 32]) -> String {
+    let sts = string_to_sign(auth, &canonical_request(req, auth));
+    hex(&hmac(key, sts.as_bytes()))
+}
+
+/// Signing keys already derived, by secret and credential scope, so that a
+/// client signing many requests with one key on one day costs one HMAC per
+/// request instead of five: the key of a scope changes only with the date.
+///
+/// Bounded: the entries are spread over [`SigningKeyCache::SHARDS`] shards,
+/// each behind its own short-held lock (a lookup and a 32-byte copy) so that
+/// concurrent requests seldom wait for one another; a shard that reaches its
+/// share of the capacity is cleared and starts over (keys are cheap to derive
+/// again, and the secrets of a busy emulator are few: one per long-term key or
+/// session in use).
+///
+/// Only keys that verified a signature are kept ([`verify_cached`]), so
+/// requests with wrong signatures or made-up scopes do not push good keys out.
+/// `Debug` shows the number of entries, never a secret or a key.
+pub struct SigningKeyCache {
+    shards: [Mutex<HashMap<u64, CachedKey, BuildHasherDefault<PreHashed>>>; SigningKeyCache::SHARDS],
+    per_shard: usize,
+}
+
+/// A derived key with the inputs it was derived from: a lookup compares them
+/// all, so two scopes whose hashes collide only evict each other.
+struct CachedKey {
+    secret: Box<str>,
+    date: Box<str>,
+    region: Box<str>,
+    service: Box<str>,
+    key: [u8; 32],
+}
+
+impl CachedKey {
+    fn is_for(&self, secret: &str, date: &str, region: &str, service: &str) -> bool {
+        *self.secret == *secret && *self.date == *date && *self.region == *region && *self.service == *service
+    }
+}
+
+/// The maps' keys are already hashes ([`SigningKeyCache::hash`]): used as they are.
+#[derive(Default)]
+struct PreHashed(u64);
+
+impl Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed here; fold anything else in anyway.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+impl SigningKeyCache {
+    /// Shards of the cache (a power of two).
+    pub const SHARDS: usize = 8;
+
+    /// A cache of at most `capacity` keys (at least one per shard).
+    pub fn new(capacity: usize) -> SigningKeyCache {
+        SigningKeyCache {
+            shards: std::array::from_fn(|_| Mutex::new(HashMap::default())),
+            per_shard: capacity.div_ceil(Self::SHARDS).max(1),
+        }
+    }
+
+    /// The most keys the cache holds.
+    pub fn capacity(&self) -> usize {
+        self.per_shard * Self::SHARDS
+    }
+
+    /// The keys held now.
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).len())
+            .sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Forgets every key.
+    pub fn clear(&self) {
+        for shard in &self.shards {
+            shard.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        }
+    }
+
+    /// Hashes the four inputs with a fixed-key SipHash: this crate stays free of
+    /// randomness, and flooding is harmless because colliding entries replace
+    /// each other instead of chaining.
+    fn hash(secret: &str, date: &str, region: &str, service: &str) -> u64 {
+        let mut h = DefaultHasher::new();
+        (secret, date, region, service).hash(&mut h);
+        h.finish()
+    }
+
+    fn shard(&self, hash: u64) -> std::sync::MutexGuard<'_, HashMap<u64, CachedKey, BuildHasherDefault<PreHashed>>> {
+        // The map inside uses the low bits (bucket) and the top seven (tag):
+        // bits from the middle pick the shard.
+        let index = (hash >> 32) as usize % Self::SHARDS;
+        // A panic while the lock was held cannot leave a half-written entry
+        // (inserts and clears are whole), so a poisoned shard is still usable.
+        self.shards[index].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, hash: u64, secret: &str, date: &str, region: &str, service: &str) -> Option<[u8; 32]> {
+        self.shard(hash)
+            .get(&hash)
+            .filter(|c| c.is_for(secret, date, region, service))
+            .map(|c| c.key)
+    }
+
+    fn insert(&self, hash: u64, secret: &str, date: &str, region: &str, service: &str, key: [u8; 32]) {
+        let mut shard = self.shard(hash);
+        if shard.len() >= self.per_shard && !shard.contains_key(&hash) {
+            shard.clear();
+        }
+        shard.insert(
+            hash,
+            CachedKey {
+                secret: secret.into(),
+                date: date.into(),
+                region: region.into(),
+                service: service.into(),
+                key,
+            },
+        );
+    }
+}
+
+impl fmt::Debug for SigningKeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKeyCache")
+            .field("len", &self.len())
+            .field("capacity", &self.capacity())
+            .finish()
+    }
 }
 
 /// Checks the credential scope's region and service against the ones the
@@ -480,6 +631,35 @@ pub fn verify(
     secret: &str,
     now_epoch_seconds: i64,
 ) -> Result<(), SigV4Error> {
+    check_time(auth, now_epoch_seconds)?;
+    let key = signing_key(secret, &auth.scope_date, &auth.region, &auth.service);
+    check_signature(req, auth, &key)
+}
+
+/// [`verify`], with the signing key taken from `cache` (or derived, and kept
+/// in it once a signature has matched). The same answer as [`verify`] for
+/// every request.
+pub fn verify_cached(
+    req: &SignedRequest<'_>,
+    auth: &ParsedAuth,
+    secret: &str,
+    now_epoch_seconds: i64,
+    cache: &SigningKeyCache,
+) -> Result<(), SigV4Error> {
+    check_time(auth, now_epoch_seconds)?;
+    let (date, region, service) = (&auth.scope_date, &auth.region, &auth.service);
+    let hash = SigningKeyCache::hash(secret, date, region, service);
+    if let Some(key) = cache.get(hash, secret, date, region, service) {
+        return check_signature(req, auth, &key);
+    }
+    let key = signing_key(secret, date, region, service);
+    check_signature(req, auth, &key)?;
+    cache.insert(hash, secret, date, region, service, key);
+    Ok(())
+}
+
+/// The checks of [`verify`] before the signature: scope and clock.
+fn check_time(auth: &ParsedAuth, now_epoch_seconds: i64) -> Result<(), SigV4Error> {
     if auth.terminator != TERMINATOR {
         return Err(SigV4Error::BadTerminator);
     }
@@ -506,7 +686,11 @@ pub fn verify(
             }
         }
     }
-    let expected = compute_signature(req, auth, secret);
+    Ok(())
+}
+
+fn check_signature(req: &SignedRequest<'_>, auth: &ParsedAuth, key: &[u8; 32]) -> Result<(), SigV4Error> {
+    let expected = signature_with_key(req, auth, key);
     if constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
         Ok(())
     } else {
@@ -736,6 +920,86 @@ mod tests {
         assert_eq!(parse_http_date("Sun, 30 Aug 2015 12:36:00 GMT"), Some(t));
         assert_eq!(format_amz_date(951_782_400), "20000229T000000Z");
         assert_eq!(parse_amz_date("20150830T123600"), None);
+    }
+
+    /// A request signed for `region` with `secret`, and its parsed auth.
+    fn signed(secret: &str, region: &str) -> (Vec<(String, String)>, ParsedAuth) {
+        let credential = format!("AKIDEXAMPLE/20150830/{region}/service/aws4_request");
+        let mut headers = vec![
+            ("host".to_owned(), "example.amazonaws.com".to_owned()),
+            ("x-amz-date".to_owned(), "20150830T123600Z".to_owned()),
+            (
+                "authorization".to_owned(),
+                format!("{ALGORITHM} Credential={credential}, SignedHeaders=host;x-amz-date, Signature=00"),
+            ),
+        ];
+        let req = SignedRequest::new("GET", "/", "", &headers, b"");
+        let mut auth = parse_auth(&req).unwrap();
+        auth.signature = compute_signature(&req, &auth, secret);
+        headers[2].1 = format!(
+            "{ALGORITHM} Credential={credential}, SignedHeaders=host;x-amz-date, Signature={}",
+            auth.signature
+        );
+        (headers, auth)
+    }
+
+    #[test]
+    fn the_signing_key_cache_hits_misses_and_stays_bounded() {
+        const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+        let now = parse_amz_date("20150830T123600Z").unwrap();
+        let cache = SigningKeyCache::new(16);
+        assert_eq!(cache.capacity(), 16);
+        let (headers, auth) = signed(SECRET, "us-east-1");
+        let req = SignedRequest::new("GET", "/", "", &headers, b"");
+
+        // A miss derives the key and keeps it once the signature matched.
+        assert!(cache.is_empty());
+        assert_eq!(verify_cached(&req, &auth, SECRET, now, &cache), Ok(()));
+        assert_eq!(cache.len(), 1);
+        let hash = SigningKeyCache::hash(SECRET, "20150830", "us-east-1", "service");
+        let kept = cache.get(hash, SECRET, "20150830", "us-east-1", "service");
+        assert_eq!(kept, Some(signing_key(SECRET, "20150830", "us-east-1", "service")));
+        // Another secret with the same scope misses (even on a colliding hash).
+        assert_eq!(cache.get(hash, "other", "20150830", "us-east-1", "service"), None);
+
+        // A hit uses the kept key: replace it with a wrong one and the same
+        // request no longer verifies; put the right one back and it does.
+        cache.insert(hash, SECRET, "20150830", "us-east-1", "service", [0; 32]);
+        assert_eq!(
+            verify_cached(&req, &auth, SECRET, now, &cache),
+            Err(SigV4Error::SignatureMismatch)
+        );
+        cache.insert(hash, SECRET, "20150830", "us-east-1", "service", kept.unwrap());
+        assert_eq!(verify_cached(&req, &auth, SECRET, now, &cache), Ok(()));
+        assert_eq!(cache.len(), 1);
+
+        // Wrong secrets and failed checks answer as `verify` does and keep nothing.
+        assert_eq!(
+            verify_cached(&req, &auth, "wrong", now, &cache),
+            Err(SigV4Error::SignatureMismatch)
+        );
+        assert_eq!(
+            verify_cached(&req, &auth, SECRET, now + 3600, &cache),
+            verify(&req, &auth, SECRET, now + 3600)
+        );
+        assert_eq!(cache.len(), 1);
+
+        // Bounded: many scopes never hold more than the capacity, and every
+        // request still verifies.
+        for i in 0..200 {
+            let region = format!("region-{i}");
+            let (headers, auth) = signed(SECRET, &region);
+            let req = SignedRequest::new("GET", "/", "", &headers, b"");
+            assert_eq!(verify_cached(&req, &auth, SECRET, now, &cache), Ok(()));
+            assert!(cache.len() <= cache.capacity(), "{} keys kept", cache.len());
+        }
+        assert!(!cache.is_empty());
+        assert!(!format!("{cache:?}").contains(SECRET));
+        cache.clear();
+        assert!(cache.is_empty());
+
+        // Neither secrets nor keys show in Debug.
+        assert_eq!(format!("{cache:?}"), "SigningKeyCache { len: 0, capacity: 16 }");
     }
 
     #[test]

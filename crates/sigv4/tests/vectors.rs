@@ -5,7 +5,8 @@ mod common;
 
 use common::RawRequest;
 use rolechain_sigv4::{
-    AuthLocation, canonical_request, compute_signature, parse_amz_date, parse_auth, string_to_sign, verify,
+    AuthLocation, SigningKeyCache, canonical_request, compute_signature, parse_amz_date, parse_auth, string_to_sign,
+    verify, verify_cached,
 };
 use std::path::{Path, PathBuf};
 
@@ -79,6 +80,19 @@ fn check_variant(dir: &Path, variant: &str, ctx: &serde_json::Value) -> Vec<Stri
     // And a wrong secret must fail.
     if verify(&req, &auth, "not-the-secret", now).is_ok() {
         failures.push(format!("{case}/{variant}: verified with a wrong secret"));
+    }
+    // The cached path answers the same: on a miss, then on a hit.
+    let cache = SigningKeyCache::new(4);
+    for attempt in ["miss", "hit"] {
+        if let Err(e) = verify_cached(&req, &auth, secret, now, &cache) {
+            failures.push(format!("{case}/{variant}: verify_cached ({attempt}): {e:?}"));
+        }
+        if verify_cached(&req, &auth, "not-the-secret", now, &cache).is_ok() {
+            failures.push(format!("{case}/{variant}: verified with a wrong secret ({attempt})"));
+        }
+    }
+    if cache.len() != 1 {
+        failures.push(format!("{case}/{variant}: {} keys cached, not 1", cache.len()));
     }
     failures
 }
