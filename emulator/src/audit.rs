@@ -10,8 +10,11 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
 
-use rolechain_policy::authorize::Decision;
-use serde_json::{Map, Value, json};
+use rolechain_policy::authorize::{Decision, MatchedStatement};
+use rolechain_policy::kind::PolicyType;
+use rolechain_policy::model::Effect;
+use serde::Serialize;
+use serde_json::{Value, json};
 
 use crate::authz::{Caller, Identity};
 use crate::clock;
@@ -41,9 +44,22 @@ struct Kept {
 }
 
 impl Kept {
+    /// An event given as a `Value`.
     fn new(event: &Value, json: String) -> Kept {
-        let text = |v: &Value| v.as_str().unwrap_or_default().into();
-        let identity = &event["userIdentity"];
+        fn text(v: &Value) -> &str {
+            v.as_str().unwrap_or_default()
+        }
+        Kept::of(
+            json,
+            text(&event["eventName"]),
+            text(&event["eventSource"]),
+            event.get("errorCode").and_then(Value::as_str),
+            &event["userIdentity"],
+        )
+    }
+
+    /// An event from its parts, as [`AuditLog::record_call`] has them.
+    fn of(json: String, event_name: &str, event_source: &str, error_code: Option<&str>, identity: &Value) -> Kept {
         let principal = ["arn", "principalId", "userName"]
             .iter()
             .filter_map(|k| identity.get(*k).and_then(Value::as_str))
@@ -51,9 +67,9 @@ impl Kept {
             .join("\n");
         Kept {
             json: json.into_boxed_str(),
-            event_name: text(&event["eventName"]),
-            event_source: text(&event["eventSource"]),
-            error_code: event.get("errorCode").and_then(Value::as_str).map(Into::into),
+            event_name: event_name.into(),
+            event_source: event_source.into(),
+            error_code: error_code.map(Into::into),
             principal: principal.into_boxed_str(),
         }
     }
@@ -76,15 +92,45 @@ impl AuditLog {
         })
     }
 
+    /// Records an event given as a `Value`.
     pub fn record(&self, event: Value) {
         let json = event.to_string();
+        self.append(&json);
+        self.keep(Kept::new(&event, json));
+    }
+
+    /// Records one call's CloudTrail-shaped event (see [`event_json`]).
+    pub fn record_call(
+        &self,
+        call: &Call<'_>,
+        user_identity: &Value,
+        request_parameters: &Value,
+        outcome: Result<&Value, (&str, &str)>,
+        decisions: &[(&str, &str, &Decision)],
+    ) {
+        let json = event_json(call, user_identity, request_parameters, outcome, decisions);
+        self.append(&json);
+        let error_code = outcome.err().map(|(code, _)| code);
+        self.keep(Kept::of(
+            json,
+            call.event_name,
+            call.event_source,
+            error_code,
+            user_identity,
+        ));
+    }
+
+    /// Appends the event to the file, if there is one.
+    fn append(&self, json: &str) {
         if let Some(file) = &self.file {
             let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
             if let Err(e) = file.write_all(json.as_bytes()).and_then(|()| file.write_all(b"\n")) {
                 tracing::warn!("cannot append to the audit log: {e}");
             }
         }
-        let kept = Kept::new(&event, json);
+    }
+
+    fn keep(&self, kept: Kept) {
         let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
         if events.len() == KEPT_EVENTS {
             events.pop_front();
@@ -172,78 +218,274 @@ pub struct Call<'a> {
     pub data_resources: &'a [(String, &'static str)],
 }
 
-/// Builds a CloudTrail-shaped event.
-pub fn event(
+/// A CloudTrail-shaped event as JSON text.
+///
+/// Written straight from the call's parts (no `serde_json::Value` tree built
+/// and dropped per call). The text is the one a `Value` of the same event
+/// would print: serde_json's maps are sorted by key, so every object below
+/// declares its fields in that order (byte order: uppercase first), and the
+/// test `events_are_written_as_the_value_tree_printed_them` holds the two
+/// forms equal.
+pub fn event_json(
     call: &Call<'_>,
-    user_identity: Value,
-    request_parameters: Value,
-    outcome: Result<Value, (&str, &str)>,
+    user_identity: &Value,
+    request_parameters: &Value,
+    outcome: Result<&Value, (&str, &str)>,
     decisions: &[(&str, &str, &Decision)],
-) -> Value {
-    let mut event = Map::new();
-    event.insert("eventVersion".into(), json!("1.08"));
-    event.insert("userIdentity".into(), user_identity);
-    event.insert("eventTime".into(), json!(clock::iso8601(call.time)));
-    event.insert("eventSource".into(), json!(call.event_source));
-    event.insert("eventName".into(), json!(call.event_name));
-    event.insert("awsRegion".into(), json!(call.region));
-    event.insert("sourceIPAddress".into(), json!(call.source_ip));
-    event.insert("userAgent".into(), json!(call.user_agent));
-    match outcome {
-        Ok(response) => {
-            event.insert("requestParameters".into(), request_parameters);
-            event.insert("responseElements".into(), response);
-        }
-        Err((code, message)) => {
-            event.insert("errorCode".into(), json!(code));
-            event.insert("errorMessage".into(), json!(message));
-            event.insert("requestParameters".into(), request_parameters);
-            event.insert("responseElements".into(), Value::Null);
-        }
-    }
-    event.insert("requestID".into(), json!(call.request_id));
-    event.insert("eventID".into(), json!(uuid::Uuid::new_v4().to_string()));
-    event.insert("readOnly".into(), json!(is_read_only(call.event_name)));
-    event.insert("eventType".into(), json!("AwsApiCall"));
-    if call.data_resources.is_empty() {
-        event.insert("managementEvent".into(), json!(true));
-        event.insert("eventCategory".into(), json!("Management"));
-    } else {
+) -> String {
+    event_json_with_id(
+        call,
+        user_identity,
+        request_parameters,
+        outcome,
+        decisions,
+        uuid::Uuid::new_v4()
+            .hyphenated()
+            .encode_lower(&mut uuid::Uuid::encode_buffer()),
+    )
+}
+
+fn event_json_with_id(
+    call: &Call<'_>,
+    user_identity: &Value,
+    request_parameters: &Value,
+    outcome: Result<&Value, (&str, &str)>,
+    decisions: &[(&str, &str, &Decision)],
+    event_id: &str,
+) -> String {
+    let (error, response) = match outcome {
+        Ok(response) => (None, response),
+        Err(error) => (Some(error), &Value::Null),
+    };
+    let data = !call.data_resources.is_empty();
+    let event = Event {
+        additional_event_data: (!decisions.is_empty()).then_some(AdditionalEventData {
+            rolechain: RolechainData {
+                decisions: DecisionList(decisions),
+            },
+        }),
+        aws_region: call.region,
+        error_code: error.map(|(code, _)| code),
+        error_message: error.map(|(_, message)| message),
         // CloudTrail logs item-level calls as data events, naming the resources.
-        event.insert("managementEvent".into(), json!(false));
-        event.insert("eventCategory".into(), json!("Data"));
-        let account = call.recipient_account.unwrap_or_default();
-        let resources: Vec<Value> = call
-            .data_resources
-            .iter()
-            .map(|(arn, kind)| json!({ "accountId": account, "type": kind, "ARN": arn }))
-            .collect();
-        event.insert("resources".into(), Value::Array(resources));
+        event_category: if data { "Data" } else { "Management" },
+        event_id,
+        event_name: call.event_name,
+        event_source: call.event_source,
+        event_time: &iso8601(call.time),
+        event_type: "AwsApiCall",
+        event_version: "1.08",
+        management_event: !data,
+        read_only: is_read_only(call.event_name),
+        recipient_account_id: call.recipient_account,
+        request_id: call.request_id,
+        request_parameters,
+        resources: data.then_some(Resources {
+            account: call.recipient_account.unwrap_or_default(),
+            resources: call.data_resources,
+        }),
+        response_elements: response,
+        source_ip_address: call.source_ip,
+        user_agent: call.user_agent,
+        user_identity,
+    };
+    let mut text = Vec::with_capacity(2048);
+    match serde_json::to_writer(&mut text, &event) {
+        // serde_json writes UTF-8 only.
+        Ok(()) => String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        // Writing to a Vec fails only on a failing Serialize impl, which none here has.
+        Err(e) => {
+            tracing::warn!("cannot write an audit event: {e}");
+            String::from("{}")
+        }
     }
-    if let Some(account) = call.recipient_account {
-        event.insert("recipientAccountId".into(), json!(account));
+}
+
+/// The event's top level, keys in sorted order (see [`event_json`]).
+#[derive(Serialize)]
+struct Event<'a> {
+    #[serde(rename = "additionalEventData", skip_serializing_if = "Option::is_none")]
+    additional_event_data: Option<AdditionalEventData<'a>>,
+    #[serde(rename = "awsRegion")]
+    aws_region: &'a str,
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none")]
+    error_code: Option<&'a str>,
+    #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
+    error_message: Option<&'a str>,
+    #[serde(rename = "eventCategory")]
+    event_category: &'static str,
+    #[serde(rename = "eventID")]
+    event_id: &'a str,
+    #[serde(rename = "eventName")]
+    event_name: &'a str,
+    #[serde(rename = "eventSource")]
+    event_source: &'a str,
+    #[serde(rename = "eventTime")]
+    event_time: &'a str,
+    #[serde(rename = "eventType")]
+    event_type: &'static str,
+    #[serde(rename = "eventVersion")]
+    event_version: &'static str,
+    #[serde(rename = "managementEvent")]
+    management_event: bool,
+    #[serde(rename = "readOnly")]
+    read_only: bool,
+    #[serde(rename = "recipientAccountId", skip_serializing_if = "Option::is_none")]
+    recipient_account_id: Option<&'a str>,
+    #[serde(rename = "requestID")]
+    request_id: &'a str,
+    #[serde(rename = "requestParameters")]
+    request_parameters: &'a Value,
+    #[serde(rename = "resources", skip_serializing_if = "Option::is_none")]
+    resources: Option<Resources<'a>>,
+    #[serde(rename = "responseElements")]
+    response_elements: &'a Value,
+    #[serde(rename = "sourceIPAddress")]
+    source_ip_address: &'a str,
+    #[serde(rename = "userAgent")]
+    user_agent: &'a str,
+    #[serde(rename = "userIdentity")]
+    user_identity: &'a Value,
+}
+
+/// A data event's resources: `[{"ARN", "accountId", "type"}, ...]`.
+struct Resources<'a> {
+    account: &'a str,
+    resources: &'a [(String, &'static str)],
+}
+
+impl Serialize for Resources<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Resource<'a> {
+            #[serde(rename = "ARN")]
+            arn: &'a str,
+            #[serde(rename = "accountId")]
+            account_id: &'a str,
+            #[serde(rename = "type")]
+            kind: &'a str,
+        }
+        serializer.collect_seq(self.resources.iter().map(|(arn, kind)| Resource {
+            arn,
+            account_id: self.account,
+            kind,
+        }))
     }
-    if !decisions.is_empty() {
-        let list: Vec<Value> = decisions
-            .iter()
-            .map(|(action, resource, d)| {
-                json!({
-                    "action": action,
-                    "resource": resource,
-                    "decision": d.decision.as_str(),
-                    "deniedBy": d.denied_by.map(|t| t.phrase()),
-                    "decidingStatements": d.deciding_statements,
-                    "missingContextKeys": d.missing_context_keys,
-                    "message": d.message,
-                })
-            })
-            .collect();
-        event.insert(
-            "additionalEventData".into(),
-            json!({ "rolechain": { "decisions": list } }),
-        );
+}
+
+/// `additionalEventData`: `{"rolechain": {"decisions": [...]}}`.
+#[derive(Serialize)]
+struct AdditionalEventData<'a> {
+    rolechain: RolechainData<'a>,
+}
+
+#[derive(Serialize)]
+struct RolechainData<'a> {
+    decisions: DecisionList<'a>,
+}
+
+struct DecisionList<'a>(&'a [(&'a str, &'a str, &'a Decision)]);
+
+impl Serialize for DecisionList<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|(action, resource, d)| DecisionEvent {
+            action,
+            deciding_statements: Statements(&d.deciding_statements),
+            decision: d.decision.as_str(),
+            denied_by: d.denied_by.map(|t| t.phrase()),
+            message: d.message.as_deref(),
+            missing_context_keys: &d.missing_context_keys,
+            resource,
+        }))
     }
-    Value::Object(event)
+}
+
+/// One decision; `deniedBy` and `message` are `null` when absent.
+#[derive(Serialize)]
+struct DecisionEvent<'a> {
+    action: &'a str,
+    #[serde(rename = "decidingStatements")]
+    deciding_statements: Statements<'a>,
+    decision: &'static str,
+    #[serde(rename = "deniedBy")]
+    denied_by: Option<&'static str>,
+    message: Option<&'a str>,
+    #[serde(rename = "missingContextKeys")]
+    missing_context_keys: &'a [String],
+    resource: &'a str,
+}
+
+/// Matched statements with their keys sorted, as a `Value` of a
+/// [`MatchedStatement`] prints them (its own `Serialize` keeps declaration order).
+struct Statements<'a>(&'a [MatchedStatement]);
+
+impl Serialize for Statements<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Statement<'a> {
+            column: u32,
+            effect: Effect,
+            line: u32,
+            #[serde(rename = "policyId")]
+            policy_id: &'a str,
+            #[serde(rename = "policyType")]
+            policy_type: PolicyType,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            sid: Option<&'a str>,
+            #[serde(rename = "statementIndex")]
+            statement_index: usize,
+        }
+        serializer.collect_seq(self.0.iter().map(|s| {
+            // Every field named: a field added to MatchedStatement fails to
+            // compile here instead of going missing from the events.
+            let MatchedStatement {
+                policy_id,
+                policy_type,
+                statement_index,
+                sid,
+                effect,
+                line,
+                column,
+            } = s;
+            Statement {
+                column: *column,
+                effect: *effect,
+                line: *line,
+                policy_id,
+                policy_type: *policy_type,
+                sid: sid.as_deref(),
+                statement_index: *statement_index,
+            }
+        }))
+    }
+}
+
+/// [`clock::iso8601`]'s text (`2026-11-26T22:10:33Z`), written digit by digit:
+/// chrono's formatting reads its format string on every call, which cost
+/// about 3 % of a GetItem's server time under load. Years outside 0–9999
+/// (never in practice) are left to chrono, whose `%Y` then differs from four
+/// digits.
+fn iso8601(epoch_seconds: i64) -> String {
+    use chrono::{Datelike, Timelike};
+    let time = match chrono::DateTime::from_timestamp(epoch_seconds, 0) {
+        Some(time) if (0..=9999).contains(&time.year()) => time,
+        _ => return clock::iso8601(epoch_seconds),
+    };
+    let mut text = String::with_capacity(20);
+    let mut push = |n: u32, width: u32, then: char| {
+        for place in (0..width).rev() {
+            let digit = n / 10u32.pow(place) % 10;
+            text.push(char::from(b'0' + digit as u8));
+        }
+        text.push(then);
+    };
+    push(time.year().unsigned_abs(), 4, '-');
+    push(time.month(), 2, '-');
+    push(time.day(), 2, 'T');
+    push(time.hour(), 2, ':');
+    push(time.minute(), 2, ':');
+    push(time.second(), 2, 'Z');
+    text
 }
 
 fn is_read_only(name: &str) -> bool {
@@ -279,7 +521,7 @@ pub fn user_identity(state: &State, caller: &Caller) -> Value {
             });
             if let Identity::UserSession { issued_at, .. } = &caller.identity {
                 identity["sessionContext"] = json!({
-                    "attributes": { "creationDate": clock::iso8601(*issued_at), "mfaAuthenticated": "false" }
+                    "attributes": { "creationDate": iso8601(*issued_at), "mfaAuthenticated": "false" }
                 });
             }
             identity
@@ -294,7 +536,7 @@ pub fn user_identity(state: &State, caller: &Caller) -> Value {
                     "userName": session.role_name,
                 },
                 "attributes": {
-                    "creationDate": clock::iso8601(*issued_at),
+                    "creationDate": iso8601(*issued_at),
                     "mfaAuthenticated": if session.mfa { "true" } else { "false" },
                 },
             });
@@ -341,6 +583,289 @@ pub fn unknown_identity(access_key_id: Option<&str>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rolechain_policy::authorize::EvalDecision;
+    use serde_json::Map;
+
+    /// The event as it was built before [`event_json`], as a `Value` tree:
+    /// the reference the text must equal, byte for byte.
+    fn value_event(
+        call: &Call<'_>,
+        user_identity: Value,
+        request_parameters: Value,
+        outcome: Result<Value, (&str, &str)>,
+        decisions: &[(&str, &str, &Decision)],
+        event_id: &str,
+    ) -> Value {
+        let mut event = Map::new();
+        event.insert("eventVersion".into(), json!("1.08"));
+        event.insert("userIdentity".into(), user_identity);
+        event.insert("eventTime".into(), json!(clock::iso8601(call.time)));
+        event.insert("eventSource".into(), json!(call.event_source));
+        event.insert("eventName".into(), json!(call.event_name));
+        event.insert("awsRegion".into(), json!(call.region));
+        event.insert("sourceIPAddress".into(), json!(call.source_ip));
+        event.insert("userAgent".into(), json!(call.user_agent));
+        match outcome {
+            Ok(response) => {
+                event.insert("requestParameters".into(), request_parameters);
+                event.insert("responseElements".into(), response);
+            }
+            Err((code, message)) => {
+                event.insert("errorCode".into(), json!(code));
+                event.insert("errorMessage".into(), json!(message));
+                event.insert("requestParameters".into(), request_parameters);
+                event.insert("responseElements".into(), Value::Null);
+            }
+        }
+        event.insert("requestID".into(), json!(call.request_id));
+        event.insert("eventID".into(), json!(event_id));
+        event.insert("readOnly".into(), json!(is_read_only(call.event_name)));
+        event.insert("eventType".into(), json!("AwsApiCall"));
+        if call.data_resources.is_empty() {
+            event.insert("managementEvent".into(), json!(true));
+            event.insert("eventCategory".into(), json!("Management"));
+        } else {
+            event.insert("managementEvent".into(), json!(false));
+            event.insert("eventCategory".into(), json!("Data"));
+            let account = call.recipient_account.unwrap_or_default();
+            let resources: Vec<Value> = call
+                .data_resources
+                .iter()
+                .map(|(arn, kind)| json!({ "accountId": account, "type": kind, "ARN": arn }))
+                .collect();
+            event.insert("resources".into(), Value::Array(resources));
+        }
+        if let Some(account) = call.recipient_account {
+            event.insert("recipientAccountId".into(), json!(account));
+        }
+        if !decisions.is_empty() {
+            let list: Vec<Value> = decisions
+                .iter()
+                .map(|(action, resource, d)| {
+                    json!({
+                        "action": action,
+                        "resource": resource,
+                        "decision": d.decision.as_str(),
+                        "deniedBy": d.denied_by.map(|t| t.phrase()),
+                        "decidingStatements": d.deciding_statements,
+                        "missingContextKeys": d.missing_context_keys,
+                        "message": d.message,
+                    })
+                })
+                .collect();
+            event.insert(
+                "additionalEventData".into(),
+                json!({ "rolechain": { "decisions": list } }),
+            );
+        }
+        Value::Object(event)
+    }
+
+    fn statement(index: usize, sid: Option<&str>, effect: Effect, policy_type: PolicyType) -> MatchedStatement {
+        MatchedStatement {
+            policy_id: format!("arn:aws:iam::2:policy/p{index} (inline \"q\")").into(),
+            policy_type,
+            statement_index: index,
+            sid: sid.map(Into::into),
+            effect,
+            line: 3 + index as u32,
+            column: 5,
+        }
+    }
+
+    #[test]
+    fn events_are_written_as_the_value_tree_printed_them() {
+        let allowed = Decision {
+            decision: EvalDecision::Allowed,
+            denied_by: None,
+            deciding_statements: vec![
+                statement(0, Some("ReadOrders"), Effect::Allow, PolicyType::Identity),
+                statement(2, None, Effect::Allow, PolicyType::Resource),
+            ],
+            matched_statements: vec![statement(9, Some("NotWritten"), Effect::Allow, PolicyType::Identity)],
+            missing_context_keys: vec![],
+            message: None,
+        };
+        let denied = Decision {
+            decision: EvalDecision::ExplicitDeny,
+            denied_by: Some(PolicyType::ServiceControl),
+            deciding_statements: vec![statement(1, Some("DenyAll"), Effect::Deny, PolicyType::ServiceControl)],
+            matched_statements: vec![],
+            missing_context_keys: vec!["aws:SourceIp".into(), "dynamodb:LeadingKeys".into()],
+            message: Some("User: x is not authorized \"here\" \u{e9}\u{1}".into()),
+        };
+        let implicit = Decision {
+            decision: EvalDecision::ImplicitDeny,
+            denied_by: Some(PolicyType::Identity),
+            deciding_statements: vec![],
+            matched_statements: vec![],
+            missing_context_keys: vec![],
+            message: Some("no".into()),
+        };
+        let table = "arn:aws:dynamodb:eu-west-2:222222222222:table/orders";
+        let resources = [
+            (table.to_string(), "AWS::DynamoDB::Table"),
+            ("arn:other".to_string(), "T"),
+        ];
+        let identities = [
+            user_identity_example(),
+            unknown_identity(Some("AKIA\"X")),
+            unknown_identity(None),
+            web_identity_user(
+                "arn:aws:iam::1:oidc-provider/x",
+                "sts.amazonaws.com",
+                "system:serviceaccount:a:b",
+            ),
+        ];
+        let parameters = [
+            json!({ "roleArn": "arn:aws:iam::2:role/r", "durationSeconds": 3600, "tags": [{"key": "k", "value": "v\n"}] }),
+            json!({ "tableName": "orders", "key": { "customer": { "S": "alice" } }, "x": 1.5, "y": -2 }),
+            Value::Null,
+        ];
+        let responses = [
+            json!({ "credentials": { "accessKeyId": "ASIA", "expiration": "2026-11-26T23:10:33Z" } }),
+            Value::Null,
+        ];
+        let mut cases = 0;
+        for (name, data, account) in [
+            ("AssumeRole", &resources[..0], Some("222222222222")),
+            ("GetItem", &resources[..1], Some("222222222222")),
+            ("BatchGetItem", &resources[..], None),
+            ("GetCallerIdentity", &resources[..0], None),
+        ] {
+            let call = Call {
+                event_source: "dynamodb.amazonaws.com",
+                event_name: name,
+                region: "eu-west-2",
+                request_id: "5f1c1f9e-0000-4000-8000-000000000000",
+                source_ip: "127.0.0.1",
+                user_agent: "aws-sdk-rust/1.3 \"quoted\" \\ tab\t \u{2028} \u{1f600}",
+                time: 1_795_731_033,
+                recipient_account: account,
+                data_resources: data,
+            };
+            for identity in &identities {
+                for parameters in &parameters {
+                    for decisions in [
+                        &[][..],
+                        &[("dynamodb:GetItem", table, &allowed)][..],
+                        &[
+                            ("sts:AssumeRole", "arn:aws:iam::2:role/r", &denied),
+                            ("a", "b", &implicit),
+                        ][..],
+                    ] {
+                        let outcomes: [Result<&Value, (&str, &str)>; 3] = [
+                            Ok(&responses[0]),
+                            Ok(&responses[1]),
+                            Err(("AccessDenied", "User: \"x\" is not authorized")),
+                        ];
+                        for outcome in outcomes {
+                            let id = "0b3c6d1e-7f0a-4e5b-9c8d-1a2b3c4d5e6f";
+                            let text = event_json_with_id(&call, identity, parameters, outcome, decisions, id);
+                            let reference = value_event(
+                                &call,
+                                identity.clone(),
+                                parameters.clone(),
+                                outcome.cloned(),
+                                decisions,
+                                id,
+                            );
+                            assert_eq!(text, reference.to_string());
+
+                            // And what the admin API filters on is the same.
+                            let kept = Kept::of(
+                                text.clone(),
+                                call.event_name,
+                                call.event_source,
+                                outcome.err().map(|(c, _)| c),
+                                identity,
+                            );
+                            let from_value = Kept::new(&reference, reference.to_string());
+                            assert_eq!(kept.json, from_value.json);
+                            assert_eq!(kept.event_name, from_value.event_name);
+                            assert_eq!(kept.event_source, from_value.event_source);
+                            assert_eq!(kept.error_code, from_value.error_code);
+                            assert_eq!(kept.principal, from_value.principal);
+                            cases += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(cases, 4 * 4 * 3 * 3 * 3);
+    }
+
+    /// A role session's identity, in the shape `user_identity` gives it.
+    fn user_identity_example() -> Value {
+        json!({
+            "type": "AssumedRole",
+            "principalId": "AROAEXAMPLE:s1",
+            "arn": "arn:aws:sts::222222222222:assumed-role/dynamodb-reader/s1",
+            "accountId": "222222222222",
+            "accessKeyId": "ASIAEXAMPLE",
+            "sessionContext": {
+                "sessionIssuer": { "type": "Role", "userName": "dynamodb-reader" },
+                "attributes": { "creationDate": "2026-11-26T22:10:33Z", "mfaAuthenticated": "false" },
+            },
+        })
+    }
+
+    #[test]
+    fn times_are_written_as_the_clock_writes_them() {
+        let mut times = vec![
+            0,
+            -1,
+            1,
+            59,
+            86_399,
+            86_400,
+            951_782_400,
+            1_795_731_033,
+            -62_167_219_200,
+            -62_167_219_201,
+            253_402_300_799,
+            253_402_300_800,
+            i64::MIN,
+            i64::MAX,
+        ];
+        // A spread over years 1 to 3000, a few seconds off each step.
+        times.extend((0..20_000i64).map(|i| -62_135_596_800 + i * 4_893_811 + i % 61));
+        for t in times {
+            assert_eq!(iso8601(t), clock::iso8601(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn recorded_calls_are_kept_and_filtered_by_their_parts() {
+        let log = AuditLog::in_memory();
+        let call = Call {
+            event_source: "sts.amazonaws.com",
+            event_name: "AssumeRole",
+            region: "us-east-1",
+            request_id: "r",
+            source_ip: "127.0.0.1",
+            user_agent: "ua",
+            time: 0,
+            recipient_account: None,
+            data_resources: &[],
+        };
+        let identity = user_identity_example();
+        log.record_call(&call, &identity, &Value::Null, Err(("AccessDenied", "no")), &[]);
+        log.record_call(&call, &identity, &Value::Null, Ok(&Value::Null), &[]);
+        let denied = AuditFilter {
+            denied: Some(true),
+            principal: Some("dynamodb-reader/s1".into()),
+            event_name: Some("AssumeRole".into()),
+            event_source: Some("sts.amazonaws.com".into()),
+            ..AuditFilter::default()
+        };
+        let found = log.query(&denied);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0]["errorCode"], "AccessDenied");
+        assert_eq!(found[0]["userIdentity"], identity);
+        assert_eq!(found[0]["eventID"].as_str().map(str::len), Some(36));
+        assert_eq!(log.query(&AuditFilter::default()).len(), 2);
+    }
 
     fn event(name: &str, error: Option<&str>, arn: &str) -> Value {
         let mut e = json!({

@@ -206,9 +206,13 @@ pub(crate) fn record_call(
         .iter()
         .map(|(a, r, d)| (a.as_str(), r.as_str(), d))
         .collect();
-    emulator
-        .audit
-        .record(crate::audit::event(&call, identity, parameters, outcome, &decisions));
+    emulator.audit.record_call(
+        &call,
+        &identity,
+        &parameters,
+        outcome.as_ref().map_err(|e| *e),
+        &decisions,
+    );
 }
 
 /// An awsQuery success: XML with the request id header.
