@@ -3,6 +3,7 @@
 //! made by the [`Evaluator`], never here.
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use rolechain_policy::authorize::Decision;
@@ -270,7 +271,85 @@ fn named_specs(docs: &[NamedDocument], kind: PolicyKind) -> Vec<PolicySpec> {
 /// compiled once, then reused by every decision over the same policies.
 pub struct Authorizer {
     evaluator: Arc<dyn Evaluator>,
-    loaded: Mutex<HashMap<String, SetHandle>>,
+    loaded: Mutex<LoadedSets>,
+}
+
+/// Loaded sets by a hash of their policies, each kept with the set itself:
+/// a lookup hashes the set and compares it with the few of the same hash,
+/// where serialising it to JSON for a key cost a pass and an allocation more
+/// on every decision.
+#[derive(Default)]
+struct LoadedSets {
+    by_hash: HashMap<u64, Vec<(PolicySetSpec, SetHandle)>>,
+    len: usize,
+}
+
+impl LoadedSets {
+    /// The hash of every field of the set (equal sets, equal hashes).
+    fn hash(set: &PolicySetSpec) -> u64 {
+        fn spec(p: &PolicySpec, h: &mut DefaultHasher) {
+            // Every field named: a new one fails to compile here.
+            let PolicySpec { id, kind, document } = p;
+            (id, kind, document).hash(h);
+        }
+        fn specs(list: &[PolicySpec], h: &mut DefaultHasher) {
+            list.len().hash(h);
+            list.iter().for_each(|p| spec(p, h));
+        }
+        fn optional(p: &Option<PolicySpec>, h: &mut DefaultHasher) {
+            p.is_some().hash(h);
+            if let Some(p) = p {
+                spec(p, h);
+            }
+        }
+        let PolicySetSpec {
+            identity,
+            resource,
+            permissions_boundary,
+            session,
+            scp_levels,
+            rcp_levels,
+        } = set;
+        let mut h = DefaultHasher::new();
+        specs(identity, &mut h);
+        optional(resource, &mut h);
+        optional(permissions_boundary, &mut h);
+        specs(session, &mut h);
+        for levels in [scp_levels, rcp_levels] {
+            levels.len().hash(&mut h);
+            levels.iter().for_each(|level| specs(level, &mut h));
+        }
+        h.finish()
+    }
+
+    fn get(&self, hash: u64, set: &PolicySetSpec) -> Option<SetHandle> {
+        let same = self.by_hash.get(&hash)?;
+        same.iter().find(|(s, _)| s == set).map(|(_, handle)| *handle)
+    }
+
+    fn insert(&mut self, hash: u64, set: &PolicySetSpec, handle: SetHandle) {
+        self.by_hash.entry(hash).or_default().push((set.clone(), handle));
+        self.len += 1;
+    }
+
+    fn remove(&mut self, hash: u64, set: &PolicySetSpec) {
+        if let Some(same) = self.by_hash.get_mut(&hash) {
+            let before = same.len();
+            same.retain(|(s, _)| s != set);
+            self.len -= before - same.len();
+            if same.is_empty() {
+                self.by_hash.remove(&hash);
+            }
+        }
+    }
+
+    /// Empties the cache, giving back the handles.
+    fn drain(&mut self) -> impl Iterator<Item = SetHandle> + '_ {
+        self.len = 0;
+        self.by_hash
+            .drain()
+            .flat_map(|(_, same)| same.into_iter().map(|(_, handle)| handle))
+    }
 }
 
 impl std::fmt::Debug for Authorizer {
@@ -286,43 +365,110 @@ impl Authorizer {
     pub fn new(evaluator: Arc<dyn Evaluator>) -> Authorizer {
         Authorizer {
             evaluator,
-            loaded: Mutex::new(HashMap::new()),
+            loaded: Mutex::new(LoadedSets::default()),
         }
     }
 
     /// Decides `request` against `set`.
     pub fn decide(&self, set: &PolicySetSpec, request: &Request) -> Result<Decision, EvaluatorError> {
-        let handle = self.handle(set)?;
+        let hash = LoadedSets::hash(set);
+        let handle = self.handle(hash, set)?;
         match self.evaluator.authorize(handle, request) {
             // The evaluator lost the set (a restarted instance, say): load it again once.
             Err(EvaluatorError::UnknownHandle(_)) => {
-                self.forget(set);
-                let handle = self.handle(set)?;
+                self.loaded.lock().unwrap_or_else(|e| e.into_inner()).remove(hash, set);
+                let handle = self.handle(hash, set)?;
                 self.evaluator.authorize(handle, request)
             }
             other => other,
         }
     }
 
-    fn handle(&self, set: &PolicySetSpec) -> Result<SetHandle, EvaluatorError> {
-        let key = serde_json::to_string(set).map_err(|e| EvaluatorError::Input(e.to_string()))?;
+    fn handle(&self, hash: u64, set: &PolicySetSpec) -> Result<SetHandle, EvaluatorError> {
         let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(handle) = loaded.get(&key) {
-            return Ok(*handle);
+        if let Some(handle) = loaded.get(hash, set) {
+            return Ok(handle);
         }
-        if loaded.len() >= MAX_LOADED_SETS {
-            for (_, handle) in loaded.drain() {
+        if loaded.len >= MAX_LOADED_SETS {
+            for handle in loaded.drain() {
                 let _ = self.evaluator.unload(handle);
             }
         }
         let handle = self.evaluator.load(set)?;
-        loaded.insert(key, handle);
+        loaded.insert(hash, set, handle);
         Ok(handle)
     }
+}
 
-    fn forget(&self, set: &PolicySetSpec) {
-        if let Ok(key) = serde_json::to_string(set) {
-            self.loaded.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rolechain_policy::evaluator::NativeEvaluator;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// The engine, counting the sets it loads.
+    #[derive(Default)]
+    struct Counting {
+        inner: NativeEvaluator,
+        loads: AtomicUsize,
+    }
+
+    impl Evaluator for Counting {
+        fn load(&self, set: &PolicySetSpec) -> Result<SetHandle, EvaluatorError> {
+            self.loads.fetch_add(1, Ordering::Relaxed);
+            self.inner.load(set)
         }
+        fn authorize(&self, set: SetHandle, request: &Request) -> Result<Decision, EvaluatorError> {
+            self.inner.authorize(set, request)
+        }
+        fn unload(&self, set: SetHandle) -> Result<(), EvaluatorError> {
+            self.inner.unload(set)
+        }
+    }
+
+    fn allow(action: &str) -> String {
+        format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#)
+    }
+
+    #[test]
+    fn sets_are_loaded_once_and_told_apart_by_every_field() {
+        let counting = Arc::new(Counting::default());
+        let authorizer = Authorizer::new(counting.clone());
+        let request = Request {
+            principal: Principal::from_arn("arn:aws:iam::111111111111:user/u").unwrap(),
+            action: "s3:GetObject".into(),
+            resource: "arn:aws:s3:::b/k".into(),
+            resource_account: None,
+            context: Context::new(),
+        };
+        let identity = |id: &str, doc: String| PolicySetSpec {
+            identity: vec![PolicySpec::new(PolicyKind::Identity, id, &doc)],
+            ..PolicySetSpec::default()
+        };
+        let a = identity("p", allow("s3:GetObject"));
+        assert!(authorizer.decide(&a, &request).unwrap().is_allowed());
+        assert!(authorizer.decide(&a.clone(), &request).unwrap().is_allowed());
+        assert_eq!(counting.loads.load(Ordering::Relaxed), 1);
+
+        // Another document, another id, the policy twice: other sets.
+        let b = identity("p", allow("s3:PutObject"));
+        assert!(!authorizer.decide(&b, &request).unwrap().is_allowed());
+        let c = identity("q", allow("s3:GetObject"));
+        authorizer.decide(&c, &request).unwrap();
+        let d = PolicySetSpec {
+            identity: [a.identity.clone(), a.identity.clone()].concat(),
+            ..PolicySetSpec::default()
+        };
+        assert!(authorizer.decide(&d, &request).unwrap().is_allowed());
+        assert_eq!(counting.loads.load(Ordering::Relaxed), 4);
+        assert_eq!(authorizer.loaded.lock().unwrap().len, 4);
+
+        // A set the evaluator lost is loaded again, once.
+        let handle = authorizer.loaded.lock().unwrap().get(LoadedSets::hash(&a), &a).unwrap();
+        counting.unload(handle).unwrap();
+        assert!(authorizer.decide(&a, &request).unwrap().is_allowed());
+        assert!(authorizer.decide(&a, &request).unwrap().is_allowed());
+        assert_eq!(counting.loads.load(Ordering::Relaxed), 5);
+        assert_eq!(authorizer.loaded.lock().unwrap().len, 4);
     }
 }
