@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import { register } from "node:module";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 
 // Inside `rolechain run` or nowhere: without its environment the SDK would
 // look for credentials (and AWS) elsewhere.
@@ -77,6 +79,22 @@ export function onEmulatorClock(provider) {
 		});
 		return moved;
 	};
+}
+
+/**
+ * A DynamoDB client as dynamodb-reader whose credentials the SDK manages: the
+ * pod's default chain (the web identity), then AssumeRole for 900 s as
+ * `session`, both judged on the emulator's clock (onEmulatorClock).
+ */
+export function readerOnEmulatorClock(session) {
+	return new DynamoDBClient({
+		region: REGION,
+		credentials: onEmulatorClock(fromTemporaryCredentials({
+			params: { RoleArn: ROLE_ARN, RoleSessionName: session, DurationSeconds: 900 },
+			masterCredentials: onEmulatorClock(fromNodeProviderChain()),
+			clientConfig: { region: REGION },
+		})),
+	});
 }
 
 /** Audit events, oldest first; `query` holds the admin API's filters. */

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
-import { ALICE_1, CCOCTL_ROLE, ORDERS, REGION, ROLE_ARN, advanceClock, audit, onEmulatorClock, sessionName } from "./pod.mjs";
+import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import { ALICE_1, CCOCTL_ROLE, ORDERS, REGION, ROLE_ARN, advanceClock, audit, readerOnEmulatorClock, sessionName } from "./pod.mjs";
 
 const sessions = async (session) => (await audit({ eventName: "AssumeRole", principal: CCOCTL_ROLE }))
 	.filter((e) => e.requestParameters.roleSessionName === session).length;
@@ -35,14 +35,7 @@ test("fromTemporaryCredentials refreshes by the pod's clock, not by STS's", asyn
 
 test("the same providers, told the emulator's time, refresh before STS refuses", async () => {
 	const session = sessionName("sdk-clock-told");
-	const client = new DynamoDBClient({
-		region: REGION,
-		credentials: onEmulatorClock(fromTemporaryCredentials({
-			params: { RoleArn: ROLE_ARN, RoleSessionName: session, DurationSeconds: 900 },
-			masterCredentials: onEmulatorClock(fromNodeProviderChain()),
-			clientConfig: { region: REGION },
-		})),
-	});
+	const client = readerOnEmulatorClock(session);
 	const get = () => client.send(new GetItemCommand({ TableName: ORDERS, Key: ALICE_1 }));
 	const expired = async () => (await audit({ errorCode: "ExpiredTokenException" })).length;
 	assert.deepEqual((await get()).Item.customer, { S: "alice" });

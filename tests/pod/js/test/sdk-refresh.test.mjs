@@ -9,10 +9,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import {
-	ALICE_1, CCOCTL_ROLE, ORDERS, REGION, ROLE_ARN, advanceClock, audit, onEmulatorClock,
+	ALICE_1, CCOCTL_ROLE, ORDERS, REGION, advanceClock, audit, readerOnEmulatorClock,
 	readToken, sessionName, tokenClaims, virtualNowSeconds, waitForTokenChange,
 } from "./pod.mjs";
 
@@ -25,14 +24,7 @@ test("fromTemporaryCredentials over the pod's web identity keeps working past th
 	assert.deepEqual(first.aud, ["openshift"]);
 
 	const session = sessionName("sdk-refresh");
-	const client = new DynamoDBClient({
-		region: REGION,
-		credentials: onEmulatorClock(fromTemporaryCredentials({
-			params: { RoleArn: ROLE_ARN, RoleSessionName: session, DurationSeconds: 900 },
-			masterCredentials: onEmulatorClock(fromNodeProviderChain()),
-			clientConfig: { region: REGION },
-		})),
-	});
+	const client = readerOnEmulatorClock(session);
 	const assumeRoles = async () => (await audit({ eventName: "AssumeRole", principal: CCOCTL_ROLE }))
 		.filter((e) => e.requestParameters.roleSessionName === session).length;
 	const exchanges = async () => (await audit({ eventName: "AssumeRoleWithWebIdentity" })).length;
