@@ -387,9 +387,8 @@ impl Walk {
         let since = self.audit_len();
         let answer = client
             .get_item()
+            .set_key(Some(order_key("alice", "2026-0001")))
             .table_name(TABLE)
-            .key("customer", AttributeValue::S("alice".into()))
-            .key("order_id", AttributeValue::S("2026-0001".into()))
             .send()
             .await;
         let (call, _) = self.observe(label, "GetItem", answer)?;
@@ -426,9 +425,8 @@ impl Walk {
         let dynamodb = aws_sdk_dynamodb::Client::new(&self.config(Some(credentials.clone()), None));
         let answer = dynamodb
             .get_item()
+            .set_key(Some(order_key(customer, order_id)))
             .table_name(TABLE)
-            .key("customer", AttributeValue::S(customer.into()))
-            .key("order_id", AttributeValue::S(order_id.into()))
             .send()
             .await;
         let (call, output) = self.observe(label, "GetItem", answer)?;
@@ -603,6 +601,15 @@ fn expiry_iso(credentials: &Credentials) -> Option<String> {
     let at = credentials.expiry()?;
     let seconds = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
     Some(clock::iso8601(i64::try_from(seconds).ok()?))
+}
+
+/// The key of an order in the seed's `orders` table.
+fn order_key(customer: &str, order_id: &str) -> std::collections::HashMap<String, AttributeValue> {
+    [
+        ("customer".to_string(), AttributeValue::S(customer.into())),
+        ("order_id".to_string(), AttributeValue::S(order_id.into())),
+    ]
+    .into()
 }
 
 /// A DynamoDB item as plain JSON, for a person to read.
